@@ -1,0 +1,1 @@
+"""The Cimaise beacon agent: BLE scanning to anonymized visits, and BLE advertising."""

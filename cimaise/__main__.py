@@ -1,0 +1,3 @@
+from cimaise.cli import main
+
+main()

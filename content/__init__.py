@@ -1,0 +1,1 @@
+"""Content bundles shipped with Cimaise; ``content/demo`` is the demo exhibition."""

@@ -1,0 +1,1 @@
+"""Cloud sync: the hub's worker that sends anonymized batches, and the reference receiver."""

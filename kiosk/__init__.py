@@ -1,0 +1,1 @@
+"""The Cimaise kiosk: a Kivy touchscreen app for a gallery room."""

@@ -1,0 +1,1 @@
+"""The Cimaise phone guide: a Kivy app that shows the artwork nearest the visitor."""
