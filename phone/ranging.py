@@ -119,9 +119,7 @@ class Ranging:
         ):
             # The visitor walked away from the card: go to the best, or to nothing.
             self._set(best, now)
-        elif current is None:
-            challenger = best
-        elif (
+        elif current is None or (
             best is not None
             and best != current
             and held
