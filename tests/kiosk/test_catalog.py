@@ -1,0 +1,54 @@
+"""Reading the exhibition for the screens: rooms, themes, search, languages."""
+
+from __future__ import annotations
+
+from kiosk import catalog
+from tests.kiosk.exhibition import build_exhibition
+
+MANIFEST, _, _ = build_exhibition()
+
+
+def test_rooms_group_artworks_in_zone_order() -> None:
+    sections = catalog.by_room(MANIFEST, "fr")
+    assert [s.title for s in sections] == ["Salle 1 · La côte", "Salle 2 · Jardins"]
+    assert [a.id for a in sections[0].artworks] == ["wave", "harvest"]
+
+
+def test_themes_list_an_artwork_under_each_of_its_themes() -> None:
+    sections = {s.key: [a.id for a in s.artworks] for s in catalog.by_theme(MANIFEST, "en")}
+    assert sections["light"] == ["wave", "garden"]
+    assert sections["sea"] == ["wave", "dusk"]
+
+
+def test_search_ignores_case_and_accents_and_matches_any_language_title() -> None:
+    assert [a.id for a in catalog.search(MANIFEST, "elise", "en")] == ["garden"]
+    assert [a.id for a in catalog.search(MANIFEST, "VAGUE", "en")] == ["wave"]
+    assert catalog.search(MANIFEST, "   ", "en") == []
+
+
+def test_search_puts_title_matches_before_other_matches() -> None:
+    ids = [a.id for a in catalog.search(MANIFEST, "18", "en")]
+    assert set(ids) == {"wave", "harvest", "garden"}
+
+
+def test_text_falls_back_to_default_then_any_language() -> None:
+    assert catalog.text({"fr": "a", "en": "b"}, "de", "en") == "b"
+    assert catalog.text({"fr": "a"}, "de", "en") == "a"
+    assert catalog.text({}, "de", "en") == ""
+
+
+def test_kiosk_media_takes_the_image_sizes_not_the_original() -> None:
+    wanted = {r.sha256 for r in catalog.kiosk_media(MANIFEST)}
+    wave = MANIFEST.artworks[0]
+    assert wave.image.sha256 not in wanted
+    assert {v.sha256 for v in wave.image.variants.values()} <= wanted
+    assert wave.audio["en"].sha256 in wanted
+
+
+def test_unpublished_artworks_are_never_shown() -> None:
+    import msgspec
+
+    hidden = msgspec.structs.replace(MANIFEST.artworks[0], published=False)
+    manifest = msgspec.structs.replace(MANIFEST, artworks=[hidden, *MANIFEST.artworks[1:]])
+    assert catalog.find(manifest, "wave") is None
+    assert "wave" not in [a.id for s in catalog.by_room(manifest, "en") for a in s.artworks]
