@@ -1,0 +1,69 @@
+"""Batches of the cloud protocol: sizing, ids, gzip NDJSON bodies and signatures (pure).
+
+A batch covers a range of one stream's sequence numbers. Its id is derived from the
+range and the database's random epoch, so a retry sends the same id (the receiver's
+idempotency key) and a new database never reuses the ids of an old one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+from collections.abc import Sequence
+from typing import Final
+
+SIGNATURE_PREFIX: Final = "sha256="
+CONTENT_TYPE: Final = "application/x-ndjson"
+GZIP_LEVEL: Final = 6
+
+
+def batch_id(epoch: str, stream: str, first: int, last: int) -> str:
+    """The idempotency key of the batch of ``stream`` covering ``first..last``."""
+    return f"{stream}-{epoch}-{first}-{last}"
+
+
+def cut(line_sizes: Sequence[int], max_count: int, max_bytes: int) -> int:
+    """How many leading lines fit a batch of ``max_count`` lines and ``max_bytes`` bytes.
+
+    At least one line when there is any, so a single line larger than the byte limit
+    still travels (alone) instead of blocking the stream.
+    """
+    total = 0
+    for n, size in enumerate(line_sizes[:max_count]):
+        total += size
+        if total > max_bytes and n > 0:
+            return n
+    return min(len(line_sizes), max_count)
+
+
+def gzip_body(lines: Sequence[bytes], level: int = GZIP_LEVEL) -> bytes:
+    """The NDJSON lines (each ending in a newline) as one gzip body (mtime 0)."""
+    return gzip.compress(b"".join(lines), compresslevel=level, mtime=0)
+
+
+def signature(secret: bytes, timestamp: int | str, body: bytes) -> str:
+    """``sha256=HEX``: HMAC-SHA256 of ``timestamp + "." + body`` as sent."""
+    mac = hmac.new(secret, str(timestamp).encode("ascii") + b"." + body, hashlib.sha256)
+    return SIGNATURE_PREFIX + mac.hexdigest()
+
+
+def signature_ok(secret: bytes, timestamp: str, body: bytes, header: str) -> bool:
+    """True when ``header`` is the batch's signature (compared in constant time)."""
+    try:
+        expected = signature(secret, timestamp, body)
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
+
+
+def headers(site: str, batch: str, timestamp: int, body: bytes, secret: bytes) -> dict[str, str]:
+    """The request headers of one attempt at sending a batch."""
+    return {
+        "Content-Type": CONTENT_TYPE,
+        "Content-Encoding": "gzip",
+        "Cimaise-Site": site,
+        "Cimaise-Batch": batch,
+        "Cimaise-Timestamp": str(timestamp),
+        "Cimaise-Signature": signature(secret, timestamp, body),
+    }

@@ -1,0 +1,120 @@
+"""Stored events to the records that leave the building, by privacy mode (pure).
+
+Wire records are built from an explicit list of fields per event type, never by copying
+a stored body: a field added to an event later does not reach the cloud until it is
+listed here. In ``anonymous`` mode (the default) a visit's pseudonym is dropped; in
+``pseudonymous`` mode (an explicit opt-in) it is kept. The hub stamps ``site``,
+``device`` (the hub's id of the kiosk or agent, not of a visitor) and ``received``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import msgspec
+
+from cimaise.settings import PrivacyMode
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """The columns of one events-table row that the sync reads."""
+
+    seq: int
+    id: str
+    type: str
+    received: str
+    device_id: str
+    site: str
+    zone: str | None
+    body: str
+
+
+class _Record(msgspec.Struct, kw_only=True, omit_defaults=True, tag_field="type"):
+    id: str
+    ts: str
+    site: str = ""
+    device: str = ""
+    received: str = ""
+
+
+class VisitRecord(_Record, tag="visit"):
+    """A visit as sent: zone, times, dwell, distance, samples; the pseudonym only if opted in."""
+
+    zone: str
+    start: str
+    end: str
+    dwell_s: float
+    samples: int
+    min_distance_m: float | None = None
+    visitor: str | None = None
+
+
+class OccupancyRecord(_Record, tag="occupancy"):
+    """An occupancy aggregate as sent (it never held a pseudonym)."""
+
+    zone: str
+    start: str
+    end: str
+    count: int
+    peak: int
+
+
+class InteractionRecord(_Record, tag="interaction"):
+    """A kiosk action as sent; ``zone`` is the kiosk's zone stamped by the hub."""
+
+    session: str
+    action: str
+    artwork: str | None = None
+    language: str | None = None
+    screen: str | None = None
+    zone: str | None = None
+
+
+class FlowRecord(msgspec.Struct, kw_only=True, tag="flow", tag_field="type"):
+    """Visitors moving from one zone to another in one hour of one day (k-anonymous count)."""
+
+    id: str
+    day: str
+    hour: str
+    from_zone: str = msgspec.field(name="from")
+    to_zone: str = msgspec.field(name="to")
+    count: int
+    visitors: int
+    site: str
+
+
+EventRecord = VisitRecord | OccupancyRecord | InteractionRecord
+_decoder: Final = msgspec.json.Decoder(EventRecord)
+_encoder: Final = msgspec.json.Encoder()
+
+
+def to_record(row: StoredRow, mode: PrivacyMode) -> EventRecord | None:
+    """The record a stored event becomes on the wire, or None for a type the sync skips."""
+    try:
+        record: EventRecord = _decoder.decode(row.body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    record.site = row.site
+    record.device = row.device_id
+    record.received = row.received
+    if isinstance(record, VisitRecord):
+        if mode != "pseudonymous":
+            record.visitor = None
+    elif isinstance(record, InteractionRecord):
+        record.zone = row.zone
+    return record
+
+
+def to_line(row: StoredRow, mode: PrivacyMode) -> bytes | None:
+    """One NDJSON line (with its newline) for a stored event, or None when it is skipped."""
+    record = to_record(row, mode)
+    if record is None:
+        return None
+    return _encoder.encode(record) + b"\n"
+
+
+def flow_line(record: FlowRecord) -> bytes:
+    """One NDJSON line for a flow count."""
+    return _encoder.encode(record) + b"\n"
