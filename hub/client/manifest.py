@@ -3,7 +3,8 @@
 It is the published exhibition in wire form: texts per language, and every image
 or sound as a content-addressed media reference (fetched from
 ``GET /api/v1/media/{sha256}``). The public pack for visitors' phones
-(``GET /api/v1/public/pack``) has the same shape, with only published artworks.
+(``GET /api/v1/public/pack``, :class:`PublicPack`) has nearly the same shape, with
+only published artworks and nothing about detection or devices.
 Fields are only ever added (optional), never renamed.
 """
 
@@ -105,6 +106,7 @@ class Exhibition(msgspec.Struct, frozen=True, kw_only=True):
     languages: list[str]
     default_language: str
     themes: dict[str, Localized] = {}  # theme id -> name
+    credits: Localized = {}  # who made the content, and under which licence
 
 
 class Manifest(msgspec.Struct, frozen=True, kw_only=True):
@@ -119,21 +121,55 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
 
     def media(self) -> list[MediaRef]:
         """Every media file the manifest names, variants included, each once."""
-        seen: dict[str, MediaRef] = {}
+        return _collect_media(self.artworks, self.info)
 
-        def add(ref: MediaRef | None) -> None:
-            if ref is None or ref.sha256 in seen:
-                return
-            seen[ref.sha256] = ref
-            for variant in ref.variants.values():
-                add(variant)
 
-        for artwork in self.artworks:
-            add(artwork.image)
-            for audio in artwork.audio.values():
-                add(audio)
-        add(self.info.map)
-        return list(seen.values())
+class PublicZone(msgspec.Struct, frozen=True, kw_only=True):
+    """A room as visitors see it: its name only (no detection thresholds)."""
+
+    id: str
+    name: Localized
+    room: str | None = None
+
+
+class PublicPack(msgspec.Struct, frozen=True, kw_only=True):
+    """What visitors' phones may read (``GET /api/v1/public/pack``, no token).
+
+    Published artworks only, their texts and media (images carry only the
+    ``thumb`` and ``phone`` variants), the zones' names, the beacon -> artwork
+    map and the practical information. Nothing unpublished, nothing about
+    devices or visitors.
+    """
+
+    version: str  # content hash of the pack; also its HTTP ETag
+    exhibition: Exhibition
+    zones: list[PublicZone]
+    artworks: list[Artwork]
+    beacons: list[Beacon]
+    info: Info
+
+    def media(self) -> list[MediaRef]:
+        """Every media file the pack names, variants included, each once."""
+        return _collect_media(self.artworks, self.info)
+
+
+def _collect_media(artworks: list[Artwork], info: Info) -> list[MediaRef]:
+    seen: dict[str, MediaRef] = {}
+
+    def add(ref: MediaRef | None) -> None:
+        if ref is None or ref.sha256 in seen:
+            return
+        seen[ref.sha256] = ref
+        for variant in ref.variants.values():
+            add(variant)
+
+    for artwork in artworks:
+        add(artwork.image)
+        for audio in artwork.audio.values():
+            add(audio)
+    add(info.map)
+    return list(seen.values())
 
 
 manifest_decoder = msgspec.json.Decoder(Manifest)
+public_pack_decoder = msgspec.json.Decoder(PublicPack)

@@ -1,0 +1,11 @@
+"""The hub's durable event store: SQLite in WAL mode, one writer thread, group commit.
+
+See ``docs/operations.md`` (store and crashes) and the store contract in the docs.
+"""
+
+from __future__ import annotations
+
+from hub.store.rows import EventRow, IngestResult, StoredEvent, rfc3339
+from hub.store.store import Store
+
+__all__ = ["EventRow", "IngestResult", "Store", "StoredEvent", "rfc3339"]

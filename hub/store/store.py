@@ -1,0 +1,393 @@
+"""The store adapter: one writer thread owns the write connection and commits in groups.
+
+Every write (ingest batches and ``run_write`` functions of every component) is a job on
+one queue. The writer takes the first waiting job, then every job queued meanwhile,
+runs each in its own savepoint inside one transaction and commits once: many small
+requests share one fsync, and a request is answered only after its commit. A job that
+fails rolls back alone; a commit that fails (disk full, read-only, corrupt) fails every
+job of its group with ``StoreUnavailableError`` and nothing of the group is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from cimaise.errors import StoreUnavailableError
+from hub.client.events import utc_now
+from hub.store.migrations import apply_migrations
+from hub.store.rows import EventRow, IngestResult, StoredEvent, rfc3339
+from hub.store.schema import CORE_MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+IngestHook = Callable[[sqlite3.Connection, list[StoredEvent]], None]
+
+# SQLite primary result codes that mean "this store cannot commit now".
+_UNAVAILABLE_CODES = {
+    3: "permission denied",  # SQLITE_PERM
+    5: "database is locked by another program",  # SQLITE_BUSY
+    8: "the database is read-only",  # SQLITE_READONLY
+    10: "disk I/O error",  # SQLITE_IOERR
+    11: "the database file is corrupt",  # SQLITE_CORRUPT
+    13: "the disk is full",  # SQLITE_FULL
+    14: "the database file cannot be opened",  # SQLITE_CANTOPEN
+    26: "the file is not a database",  # SQLITE_NOTADB
+}
+
+_INSERT = (
+    "INSERT INTO events(id, type, ts, received, device_id, site, zone, visitor, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING"
+)
+
+
+class CommitObserver(Protocol):
+    """Told about every committed group (metrics); called on the writer thread."""
+
+    def committed(self, jobs: int, rows: int, seconds: float) -> None: ...
+
+
+def unavailable_reason(error: BaseException) -> str | None:
+    """Why an SQLite error means the store cannot commit, or None for other errors."""
+    if isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+        return None
+    if isinstance(error, sqlite3.DatabaseError):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in _UNAVAILABLE_CODES:
+            return f"{_UNAVAILABLE_CODES[code & 0xFF]} ({error})"
+        text = str(error).lower()
+        for word in ("full", "readonly", "read-only", "malformed", "disk i/o", "not a database"):
+            if word in text:
+                return str(error)
+    return None
+
+
+@dataclass
+class _Job:
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    rows: Sequence[EventRow] | None = None
+    fn: Callable[[sqlite3.Connection], Any] | None = None
+    result: Any = None
+    error: BaseException | None = field(default=None)
+
+
+_STOP = object()
+
+
+def _deliver(job: _Job) -> None:
+    def settle() -> None:
+        if job.future.done():  # the caller gave up (e.g. client disconnected)
+            return
+        if job.error is not None:
+            job.future.set_exception(job.error)
+        else:
+            job.future.set_result(job.result)
+
+    with contextlib.suppress(RuntimeError):  # loop already closed: nobody is waiting
+        job.loop.call_soon_threadsafe(settle)
+
+
+def connect(path: Path, *, max_bytes: int | None = None) -> sqlite3.Connection:
+    """A connection with the store's PRAGMAs (WAL, synchronous=FULL, foreign keys)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    if max_bytes is not None:
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        conn.execute(f"PRAGMA max_page_count={max(1, max_bytes // page_size)}")
+    return conn
+
+
+class Store:
+    """The hub's SQLite store: ``async with Store(path) as store: ...``."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_bytes: int | None = None,
+        observer: CommitObserver | None = None,
+        max_group_rows: int = 10_000,
+    ) -> None:
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+        self.observer = observer
+        self.max_group_rows = max_group_rows
+        self.last_error: str | None = None
+        self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._hooks: list[IngestHook] = []
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = True
+
+    # lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open the write connection on its thread and bring the core schema up to date."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        loop = asyncio.get_running_loop()
+        opened: asyncio.Future[None] = loop.create_future()
+        self._thread = threading.Thread(
+            target=self._writer, args=(loop, opened), name="cimaise-store-writer", daemon=True
+        )
+        self._thread.start()
+        try:
+            await opened
+        except BaseException:
+            await asyncio.to_thread(self._thread.join)
+            raise
+        self._closed = False
+        await self.run_write(lambda conn: apply_migrations(conn, "core", CORE_MIGRATIONS))
+
+    async def close(self) -> None:
+        """Finish queued writes, then close every connection."""
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(_STOP)
+            await asyncio.to_thread(self._thread.join)
+        self._closed = True
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    async def __aenter__(self) -> Store:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # writes ----------------------------------------------------------------------------
+    async def ingest(self, rows: Sequence[EventRow]) -> IngestResult:
+        """Store new events (ignoring ids already stored); return after the commit."""
+        if not rows:
+            return IngestResult(0, 0)
+        result: IngestResult = await self._submit(rows=rows)
+        return result
+
+    async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the write connection in one transaction, committed on return."""
+        result: T = await self._submit(fn=fn)
+        return result
+
+    def add_ingest_hook(self, fn: IngestHook) -> Callable[[], None]:
+        """Run ``fn`` in the transaction of every committed group of new events.
+
+        Returns the function that unregisters it. A hook that raises is logged and its
+        own changes are rolled back; the events are still stored (events come first).
+        """
+        self._hooks.append(fn)
+
+        def remove() -> None:
+            with contextlib.suppress(ValueError):
+                self._hooks.remove(fn)
+
+        return remove
+
+    async def _submit(self, **kwargs: Any) -> Any:
+        if self._thread is None or not self._thread.is_alive():
+            raise StoreUnavailableError("the store is not running")
+        loop = asyncio.get_running_loop()
+        job = _Job(loop=loop, future=loop.create_future(), **kwargs)
+        self._queue.put(job)
+        return await job.future
+
+    # reads -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection of this thread's own; reads never block the writer."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.rollback()
+
+    def size_bytes(self) -> int:
+        """Bytes on disk of the database and its write-ahead log."""
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                total += self.path.with_name(self.path.name + suffix).stat().st_size
+        return total
+
+    @property
+    def running(self) -> bool:
+        """True while the writer thread accepts jobs."""
+        return not self._closed and self._thread is not None and self._thread.is_alive()
+
+    # the writer thread ---------------------------------------------------------------
+    def _writer(self, loop: asyncio.AbstractEventLoop, opened: asyncio.Future[None]) -> None:
+        try:
+            conn = connect(self.path, max_bytes=self.max_bytes)
+        except sqlite3.Error as exc:
+            error = StoreUnavailableError(
+                f"cannot open the store {self.path}: {unavailable_reason(exc) or exc}"
+            )
+            loop.call_soon_threadsafe(opened.set_exception, error)
+            return
+        loop.call_soon_threadsafe(opened.set_result, None)
+        stopping = False
+        try:
+            while not stopping:
+                first = self._queue.get()
+                if first is _STOP:
+                    break
+                assert isinstance(first, _Job)
+                group = [first]
+                rows = len(first.rows or ())
+                while rows < self.max_group_rows:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stopping = True
+                        break
+                    assert isinstance(item, _Job)
+                    group.append(item)
+                    rows += len(item.rows or ())
+                self._commit_group(conn, group)
+        finally:
+            while True:  # nobody will serve what is still queued
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(item, _Job):
+                    item.error = StoreUnavailableError("the store is shutting down")
+                    _deliver(item)
+            conn.close()
+
+    def _commit_group(self, conn: sqlite3.Connection, group: list[_Job]) -> None:
+        started = time.monotonic()
+        received = rfc3339(utc_now())
+        rows = 0
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in group:
+                self._run_job(conn, job, received)
+                if job.error is None and job.rows is not None:
+                    rows += len(job.rows)
+                if not conn.in_transaction:  # SQLite rolled the whole transaction back
+                    raise job.error or StoreUnavailableError("the transaction was rolled back")
+            conn.execute("COMMIT")
+        except Exception as exc:
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            reason = unavailable_reason(exc) or str(exc)
+            if isinstance(exc, StoreUnavailableError):
+                reason = str(exc)
+            self.last_error = reason
+            log.error("store cannot commit %d writes: %s", len(group), reason)
+            for job in group:
+                job.error = StoreUnavailableError(f"the store cannot commit: {reason}")
+                job.result = None
+                _deliver(job)
+            return
+        self.last_error = None
+        if self.observer is not None:
+            self.observer.committed(len(group), rows, time.monotonic() - started)
+        for job in group:
+            _deliver(job)
+
+    def _run_job(self, conn: sqlite3.Connection, job: _Job, received: str) -> None:
+        conn.execute("SAVEPOINT job")
+        try:
+            if job.rows is not None:
+                job.result = self._insert(conn, job.rows, received)
+            else:
+                assert job.fn is not None
+                job.result = job.fn(conn)
+        except Exception as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+            reason = unavailable_reason(exc)
+            if reason is None:
+                job.error = exc
+                return
+            # the disk, not this job: the rest of the group fails too
+            job.error = StoreUnavailableError(f"the store cannot commit: {reason}")
+            raise job.error from exc
+        conn.execute("RELEASE job")
+
+    def _insert(
+        self, conn: sqlite3.Connection, rows: Sequence[EventRow], received: str
+    ) -> IngestResult:
+        before = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        cursor = conn.executemany(
+            _INSERT,
+            [
+                (
+                    r.id,
+                    r.type,
+                    r.ts,
+                    received,
+                    r.device_id,
+                    r.site,
+                    r.zone,
+                    r.visitor,
+                    r.body.decode(),
+                )
+                for r in rows
+            ],
+        )
+        accepted = cursor.rowcount
+        if self._hooks and accepted:
+            self._run_hooks(conn, rows, before, received)
+        return IngestResult(accepted, len(rows) - accepted)
+
+    def _run_hooks(
+        self, conn: sqlite3.Connection, rows: Sequence[EventRow], before: int, received: str
+    ) -> None:
+        by_id = {r.id: r for r in rows}
+        stored = [
+            StoredEvent(
+                seq=seq,
+                id=r.id,
+                type=r.type,
+                ts=r.ts,
+                received=received,
+                device_id=r.device_id,
+                site=r.site,
+                zone=r.zone,
+                visitor=r.visitor,
+                body=r.body,
+                event=r.event,
+            )
+            for seq, event_id in conn.execute(
+                "SELECT seq, id FROM events WHERE seq > ? ORDER BY seq", (before,)
+            )
+            if (r := by_id.get(event_id)) is not None
+        ]
+        for hook in list(self._hooks):
+            conn.execute("SAVEPOINT hook")
+            try:
+                hook(conn, stored)
+            except Exception as exc:
+                if unavailable_reason(exc):
+                    raise
+                conn.execute("ROLLBACK TO hook")
+                log.exception("ingest hook %r failed; events kept without it", hook)
+            conn.execute("RELEASE hook")

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cimaise.errors import StoreUnavailableError
+from hub.client.events import encode_event
+from hub.store import EventRow, Store, StoredEvent, rfc3339
+from hub.store.migrations import apply_migrations, current_version
+from tests.client.factories import interaction, visit
+
+
+def row(event: object, device: str = "dev-1") -> EventRow:
+    from hub.client.events import Interaction, Visit
+
+    assert isinstance(event, Interaction | Visit)
+    return EventRow(
+        id=event.id,
+        type=event.__struct_config__.tag,  # type: ignore[arg-type]
+        ts=rfc3339(event.ts),
+        device_id=device,
+        site="test",
+        zone=getattr(event, "zone", None),
+        visitor=getattr(event, "visitor", None),
+        body=encode_event(event),
+        event=event,
+    )
+
+
+async def test_repeated_batch_is_stored_once(tmp_path: Path) -> None:
+    rows = [row(interaction()) for _ in range(10)]
+    async with Store(tmp_path / "hub.db") as store:
+        first = await store.ingest(rows)
+        second = await store.ingest(rows)
+        assert (first.accepted, first.duplicates) == (10, 0)
+        assert (second.accepted, second.duplicates) == (0, 10)
+        with store.read() as conn:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 10
+            stored = conn.execute("SELECT received, ts, body FROM events").fetchone()
+        assert stored[0].endswith("Z") and stored[1].endswith("Z")
+
+
+async def test_concurrent_ingests_share_commits_and_each_is_counted(tmp_path: Path) -> None:
+    commits: list[tuple[int, int]] = []
+
+    class Observer:
+        def committed(self, jobs: int, rows: int, seconds: float) -> None:
+            commits.append((jobs, rows))
+
+    batches = [[row(interaction()) for _ in range(20)] for _ in range(30)]
+    async with Store(tmp_path / "hub.db", observer=Observer()) as store:
+        commits.clear()
+        results = await asyncio.gather(*(store.ingest(b) for b in batches))
+    assert all(r.accepted == 20 for r in results)
+    assert sum(rows for _, rows in commits) == 600
+    assert len(commits) < 30, "concurrent batches should share commits"
+
+
+async def test_ingest_hook_sees_new_events_in_the_same_transaction(tmp_path: Path) -> None:
+    seen: list[StoredEvent] = []
+
+    def rollup(conn: sqlite3.Connection, events: list[StoredEvent]) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS counts (n INTEGER)")
+        conn.execute("INSERT INTO counts VALUES (?)", (len(events),))
+        seen.extend(events)
+
+    first = [row(visit()) for _ in range(3)]
+    async with Store(tmp_path / "hub.db") as store:
+        remove = store.add_ingest_hook(rollup)
+        await store.ingest(first)
+        await store.ingest([*first, row(visit())])  # only the new one reaches the hook
+        remove()
+        await store.ingest([row(visit())])
+        with store.read() as conn:
+            counts = [r[0] for r in conn.execute("SELECT n FROM counts")]
+    assert counts == [3, 1]
+    assert [e.id for e in seen[:3]] == [r.id for r in first]
+    assert all(e.seq > 0 and e.visitor for e in seen)
+
+
+async def test_failing_hook_keeps_the_events(tmp_path: Path) -> None:
+    def broken(conn: sqlite3.Connection, events: list[StoredEvent]) -> None:
+        conn.execute("CREATE TABLE side (x)")
+        raise RuntimeError("bug")
+
+    async with Store(tmp_path / "hub.db") as store:
+        store.add_ingest_hook(broken)
+        result = await store.ingest([row(interaction())])
+        assert result.accepted == 1
+        with store.read() as conn:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert "side" not in tables
+
+
+async def test_failing_write_rolls_back_alone(tmp_path: Path) -> None:
+    def bad(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half (x)")
+        raise ValueError("nope")
+
+    async with Store(tmp_path / "hub.db") as store:
+        results = await asyncio.gather(
+            store.run_write(bad), store.ingest([row(interaction())]), return_exceptions=True
+        )
+        assert isinstance(results[0], ValueError)
+        with store.read() as conn:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+            assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name='half'").fetchone()[
+                0
+            ] == 0
+
+
+async def test_full_disk_is_reported_and_nothing_half_stored(tmp_path: Path) -> None:
+    async with Store(tmp_path / "hub.db", max_bytes=200 * 1024) as store:
+        ok = await store.ingest([row(interaction()) for _ in range(10)])
+        assert ok.accepted == 10
+        big = [row(visit()) for _ in range(3000)]
+        with pytest.raises(StoreUnavailableError, match="full"):
+            await store.ingest(big)
+        assert store.last_error is not None
+        with store.read() as conn:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 10
+        # the store still works for what fits
+        assert (await store.ingest([row(interaction())])).accepted == 1
+        assert store.last_error is None
+
+
+async def test_migrations_apply_once_per_component(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def m1(conn: sqlite3.Connection) -> None:
+        calls.append("m1")
+        conn.execute("CREATE TABLE sync_cursor (seq INTEGER)")
+
+    def m2(conn: sqlite3.Connection) -> None:
+        calls.append("m2")
+        conn.execute("ALTER TABLE sync_cursor ADD COLUMN at TEXT")
+
+    async with Store(tmp_path / "hub.db") as store:
+        assert await store.run_write(lambda c: apply_migrations(c, "sync", [m1])) == 1
+        assert await store.run_write(lambda c: apply_migrations(c, "sync", [m1, m2])) == 2
+        assert await store.run_write(lambda c: apply_migrations(c, "sync", [m1, m2])) == 2
+        with store.read() as conn:
+            assert current_version(conn, "core") == 1
+    assert calls == ["m1", "m2"]
+
+
+async def test_reopened_store_keeps_events(tmp_path: Path) -> None:
+    rows = [row(interaction()) for _ in range(4)]
+    async with Store(tmp_path / "hub.db") as store:
+        await store.ingest(rows)
+    async with Store(tmp_path / "hub.db") as store:
+        assert (await store.ingest(rows)).duplicates == 4
+        assert store.size_bytes() > 0
