@@ -7,8 +7,9 @@ time of each, and answers which artwork is nearest and which come next.
 Why each knob exists:
 
 * RSSI jumps by 5-10 dB between packets (body shadowing, multipath), so each
-  beacon's readings go through an exponential moving average whose weight
-  depends on the time since the previous reading (advertising rates differ).
+  beacon's readings go through the beacon agent's Kalman filter
+  (:class:`beacon_agent.smoothing.RssiKalman`), which copes with irregular
+  advertising intervals and averages the first readings plainly.
 * Two neighbouring artworks a metre apart read nearly the same: a challenger
   must beat the artwork on screen by ``margin_db`` *and* the card must have been
   shown ``hold_s`` seconds before it changes, so the card does not flicker.
@@ -23,12 +24,15 @@ import dataclasses
 import math
 from collections.abc import Mapping
 
+from beacon_agent.smoothing import RssiKalman
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RangingConfig:
     """Tuning of the nearest-artwork decision (dBm, seconds)."""
 
-    smoothing_s: float = 2.0  # time constant of the RSSI moving average
+    measurement_var: float = 20.0  # RSSI noise of one packet, dB^2
+    process_var: float = 2.0  # how fast the true level drifts as the visitor walks, dB^2/s
     near_rssi: float = -72.0  # smoothed RSSI above which a beacon counts as near
     exit_margin_db: float = 5.0  # the card on screen stays down to near_rssi - this
     margin_db: float = 4.0  # a challenger must beat the card on screen by this much
@@ -48,9 +52,13 @@ class Nearby:
 
 @dataclasses.dataclass(slots=True)
 class _Signal:
-    rssi: float
+    filter: RssiKalman
     last_seen: float
     samples: int = 1
+
+    @property
+    def rssi(self) -> float:
+        return self.filter.estimate
 
 
 class Ranging:
@@ -77,16 +85,13 @@ class Ranging:
         """Feed one sighting of a beacon; unknown beacons are ignored."""
         if beacon_id not in self._artwork_of:
             return
+        cfg = self.config
         signal = self._signals.get(beacon_id)
-        if signal is None or now - signal.last_seen > self.config.stale_s:
-            self._signals[beacon_id] = _Signal(float(rssi), now)
+        if signal is None or now - signal.last_seen > cfg.stale_s:
+            kalman = RssiKalman(rssi, now, cfg.measurement_var, cfg.process_var)
+            self._signals[beacon_id] = _Signal(kalman, now)
             return
-        dt = max(0.0, now - signal.last_seen)
-        weight = 1.0 - math.exp(-dt / self.config.smoothing_s)
-        # The first readings are averaged plainly, so one early outlier does not
-        # stand for the beacon for a whole time constant.
-        weight = max(weight, 1.0 / (signal.samples + 1))
-        signal.rssi += weight * (rssi - signal.rssi)
+        signal.filter.update(rssi, now)
         signal.last_seen = now
         signal.samples += 1
 

@@ -58,7 +58,10 @@ def test_without_hysteresis_the_same_walk_flickers() -> None:
     # The walks are noisy enough that the hysteresis is what keeps the card still.
     walk, _ = walk_past(THREE, noise_db=6.0, spacing=2.5)
     naive = Ranging(
-        dict(THREE), RangingConfig(smoothing_s=0.01, margin_db=0.0, hold_s=0.0, exit_margin_db=0)
+        dict(THREE),
+        RangingConfig(
+            process_var=1e6, margin_db=0.0, hold_s=0.0, confirm_s=0.0, exit_margin_db=0.0
+        ),
     )
     run(walk, naive)
     assert naive.switches > 3 * walk.true_changes()
