@@ -33,12 +33,12 @@ async def _post(
     *,
     secret: str = SECRET,
     timestamp: int | None = None,
-    **override: str,
+    extra: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     h = headers(
         "site-a", batch, int(time.time()) if timestamp is None else timestamp, body, secret.encode()
     )
-    h.update(override)
+    h.update(extra or {})
     resp = await client.post("/", data=body, headers=h)
     return resp.status, await resp.json(content_type=None)
 
@@ -93,7 +93,7 @@ async def test_missing_headers_bad_gzip_and_bad_lines_are_400(
     status, answer = await _post(client, "b-2", gzip_body([b'{"no": "id"}\n']))
     assert (status, answer["title"]) == (400, "bad-record")
     body = gzip_body(_lines("e1"))
-    status, answer = await _post(client, "b-3", body, **{"Content-Encoding": "identity"})
+    status, answer = await _post(client, "b-3", body, extra={"Content-Encoding": "identity"})
     assert (status, answer["title"]) == (415, "not-gzip")
 
 

@@ -1,0 +1,448 @@
+"""The sync worker: the hub's background task that sends batches and keeps the store tidy.
+
+Wiring (the app factory): ``setup_sync(app)`` registers the worker under ``SYNC`` and its
+cleanup context ``sync_ctx`` (after the store's). The worker always runs the privacy
+and disk chores (see ``hub.sync.housekeeping``); it sends batches only when
+``cloud_url`` is set. ``app[SYNC].status`` is the live state (``SyncStatus``) the web
+page reads; its figures are also registered in the hub's Prometheus registry.
+
+One batch is in flight at a time, so the receiver sees batches in cursor order. The
+cursor moves durably (``store.run_write``) only after a 2xx, or when a batch is parked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import logging
+import random
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Final, TypeVar
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+
+from cimaise.errors import CimaiseError, ConfigError
+from cimaise.settings import Settings
+from hub.client.events import utc_now
+from hub.keys import METRICS, SETTINGS, STORE
+from hub.store import Store
+from hub.store.migrations import apply_migrations
+from hub.sync import housekeeping as hk
+from hub.sync import tables
+from hub.sync.backoff import Backoff, Verdict
+from hub.sync.batching import GZIP_LEVEL, gzip_body, headers
+from hub.sync.cursor import StreamCursor
+from hub.sync.flows import compute_flows
+from hub.sync.metrics import SyncCollector
+from hub.sync.sender import post_batch
+from hub.sync.status import SyncStatus
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncOptions:
+    """Tuning of the worker (the settings file holds what a museum configures)."""
+
+    max_count: int = 500  # records per batch
+    max_bytes: int = 1024 * 1024  # uncompressed NDJSON bytes per batch
+    backoff: Backoff = dataclasses.field(default_factory=Backoff)
+    timeout_s: float = 30.0  # one POST, answer included
+    poll_s: float = 2.0  # how often new events and 'sync now' requests are looked for
+    housekeeping_s: float = 60.0
+    heartbeat_s: float = 10.0  # how often the state is stored for the CLI
+    flow_grace: timedelta = timedelta(minutes=15)  # late visits a day's flows still count
+    delete_chunk: int = 2000
+    gzip_level: int = GZIP_LEVEL
+
+
+class SyncWorker:
+    """Sends the events and flow streams to the cloud and runs the chores; see the module."""
+
+    def __init__(
+        self,
+        options: SyncOptions | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.options = options or SyncOptions()
+        self.status = SyncStatus()
+        self._clock = clock
+        self._rand = rand
+        self._store: Store | None = None
+        self._settings = Settings()
+        self._session: aiohttp.ClientSession | None = None
+        self._streams: list[tables.Stream] = []
+        self._cursors: dict[str, StreamCursor] = {}
+        self._epoch = ""
+        self._secret = b""
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._next_try = 0.0  # monotonic
+        self._next_heartbeat = 0.0
+
+    # lifecycle ---------------------------------------------------------------------------
+    async def start(self, store: Store, settings: Settings) -> None:
+        """Check the settings, bring the sync tables up to date, load the cursors."""
+        if settings.cloud_url:
+            parts = urlsplit(settings.cloud_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"cloud_url must be an http(s) URL, not {settings.cloud_url!r}")
+            if not settings.cloud_secret:
+                raise ConfigError("cloud_url is set but cloud_secret (CIMAISE_CLOUD_SECRET) is not")
+        self._store = store
+        self._settings = settings
+        self._secret = (settings.cloud_secret or "").encode()
+        await store.run_write(lambda c: apply_migrations(c, tables.COMPONENT, tables.MIGRATIONS))
+        self._streams = [
+            tables.EventStream(settings.privacy_mode),
+            tables.FlowStream(settings.site),
+        ]
+
+        def load(c: sqlite3.Connection) -> tuple[str, dict[str, StreamCursor]]:
+            return tables.epoch(c), {s.name: tables.load_cursor(c, s.name) for s in self._streams}
+
+        self._epoch, self._cursors = await self._read(load)
+        s = self.status
+        s.enabled = bool(settings.cloud_url)
+        s.mode = settings.privacy_mode
+        s.disk_budget_bytes = settings.disk_budget_mb * 1024 * 1024
+        if settings.cloud_url:
+            parts = urlsplit(settings.cloud_url)
+            s.receiver = f"{parts.scheme}://{parts.hostname}" + (
+                f":{parts.port}" if parts.port else ""
+            )
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.options.timeout_s)
+            )
+        await self._refresh()
+
+    def launch(self) -> None:
+        """Run the worker's loop as a task of the running event loop."""
+        self._task = asyncio.create_task(self.run(), name="cimaise-sync")
+
+    async def stop(self) -> None:
+        """Stop the loop (an attempt in flight is abandoned; it is retried next start)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def wake(self) -> None:
+        """Try at once (e.g. after ``sync now``): clears a halt and a backoff wait."""
+        self.status.halted = False
+        self._next_try = 0.0
+        self._wake.set()
+
+    # the loop ----------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Chores every ``housekeeping_s``; batches whenever due; until cancelled."""
+        next_chores = 0.0
+        while True:
+            now = time.monotonic()
+            if now >= next_chores:
+                await self._guarded(self.housekeeping())
+                next_chores = time.monotonic() + self.options.housekeeping_s
+            await self._guarded(self._take_requests())
+            if self._due():
+                progressed = await self._guarded(self.sync_once())
+                if progressed:
+                    continue
+            await self._guarded(self._heartbeat())
+            waits = [self.options.poll_s, next_chores - time.monotonic()]
+            if self.status.enabled and not self.status.halted and self._next_try > 0:
+                waits.append(self._next_try - time.monotonic())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.0, min(waits)))
+            self._wake.clear()
+
+    def _due(self) -> bool:
+        s = self.status
+        return s.enabled and not s.halted and time.monotonic() >= self._next_try
+
+    async def _guarded(self, step: Awaitable[T]) -> T | None:
+        # The worker must outlive a full disk or a bug in one round: log, show, go on.
+        try:
+            return await step
+        except asyncio.CancelledError:
+            raise
+        except (CimaiseError, sqlite3.Error) as exc:
+            self._error(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            log.exception("sync round failed")
+            self._error(f"internal error: {type(exc).__name__}: {exc}")
+        return None
+
+    def _error(self, message: str) -> None:
+        s = self.status
+        s.last_error = message
+        s.last_error_at = self._clock()
+        log.warning("sync: %s", message)
+
+    async def drain(self, max_batches: int = 10_000) -> int:
+        """Send batches until nothing is left or an attempt fails; returns batches sent."""
+        sent = 0
+        while sent < max_batches and self.status.enabled and not self.status.halted:
+            before = self.status.sent_batches
+            progressed = await self.sync_once()
+            sent += self.status.sent_batches - before
+            if not progressed:
+                break
+        await self._refresh()
+        await self._heartbeat(force=True)
+        return sent
+
+    # one batch -------------------------------------------------------------------------
+    async def sync_once(self) -> bool:
+        """One attempt at the next batch of the first stream with work; True if it moved."""
+        for stream in self._streams:
+            cursor = self._cursors[stream.name]
+            first, last = cursor.window()
+            limit = self.options.max_count if last is None else 2**31
+            rows = await self._read(
+                functools.partial(stream.rows, first=first, last=last, limit=limit)
+            )
+            if not rows:
+                if cursor.in_flight is not None:  # its rows are gone: nothing left to send
+                    await self._save(cursor.done())
+                    return True
+                continue
+            if cursor.in_flight is None:
+                sizes = [(seq, len(line) if line else 0) for seq, line in rows]
+                cursor = cursor.plan(
+                    sizes, self._epoch, self.options.max_count, self.options.max_bytes
+                )
+                await self._save(cursor)
+            assert cursor.in_flight is not None
+            top = cursor.in_flight.last
+            lines = [line for seq, line in rows if seq <= top and line is not None]
+            if not lines:  # only rows the sync skips: nothing to send
+                await self._save(cursor.done())
+                return True
+            return await self._send(stream, lines)
+        return False
+
+    async def _send(self, stream: tables.Stream, lines: list[bytes]) -> bool:
+        assert self._session is not None and self._settings.cloud_url
+        cursor = self._cursors[stream.name]
+        flight = cursor.in_flight
+        assert flight is not None
+        body = await asyncio.to_thread(gzip_body, lines, self.options.gzip_level)
+        stamp = int(self._clock().timestamp())
+        hdrs = headers(self._settings.site, flight.batch, stamp, body, self._secret)
+        answer = await post_batch(self._session, self._settings.cloud_url, body, hdrs)
+        now = self._clock()
+        s = self.status
+        s.last_attempt = now
+        decision = self.options.backoff.decide(
+            answer.status, flight.failures + 1, self._rand, answer.retry_after, now
+        )
+        verdict = decision.verdict
+        if verdict is Verdict.TOO_LARGE:
+            seqs = await self._read(
+                lambda c: tables.seqs_between(c, stream, flight.first, flight.last)
+            )
+            halved = cursor.split(seqs, self._epoch)
+            if halved is not None:
+                log.info("batch %s too large for the receiver: halved", flight.batch)
+                await self._save(halved)
+                return True
+            verdict = Verdict.PARK
+        if verdict is Verdict.DELIVERED:
+            await self._save(cursor.done())
+            s.last_success = now
+            s.failures = 0
+            s.next_try = None
+            s.sent_batches += 1
+            s.sent_records += len(lines)
+            self._next_try = 0.0
+            log.debug("batch %s delivered (%d records)", flight.batch, len(lines))
+            await self._refresh()
+            return True
+        if verdict is Verdict.PARK:
+            reason = f"batch {flight.batch} parked (kept on the hub): {answer.reason}"
+            done = await self._write(
+                lambda c: tables.park(c, cursor, answer.status, answer.reason, hk.rfc3339(now))
+            )
+            self._cursors[stream.name] = done
+            s.parked += 1
+            self._error(reason)
+            await self._refresh()
+            return True
+        failed = cursor.failed()
+        await self._save(failed)
+        s.failures += 1
+        if verdict is Verdict.HALT:
+            s.halted = True
+            s.next_try = None
+            self._error(
+                f"sync stopped: {answer.reason} (fix the cloud settings, then restart the hub "
+                "or run 'cimaise hub sync now')"
+            )
+        else:
+            s.next_try = now + timedelta(seconds=decision.delay)
+            self._next_try = time.monotonic() + decision.delay
+            self._error(f"{answer.reason}; next try in {decision.delay:.1f} s")
+        await self._heartbeat(force=True)
+        return False
+
+    # chores ----------------------------------------------------------------------------
+    async def housekeeping(self) -> None:
+        """Count finished days' flows, purge old pseudonyms, apply retention and budget."""
+        opts = self.options
+        settings = self._settings
+        now = self._clock()
+        for day in await self._read(lambda c: hk.days_to_count(c, now, opts.flow_grace)):
+            visits = await self._read(functools.partial(hk.day_visits, day=day))
+            result = compute_flows(visits, k=settings.k_anonymity)
+            await self._write(
+                functools.partial(
+                    hk.store_flows, day=day, result=result, visits=len(visits), now=now
+                )
+            )
+            log.info(
+                "flows of %s counted: %d cells kept, %d under k=%d suppressed",
+                day,
+                len(result.flows),
+                result.suppressed_cells,
+                settings.k_anonymity,
+            )
+        cutoff = now - timedelta(hours=settings.pseudonym_retention_hours)
+        purged = await self._write(lambda c: hk.purge_pseudonyms(c, cutoff))
+        if purged:
+            log.info("purged %d visit pseudonyms older than the retention", purged)
+        self.status.pseudonyms_purged += purged
+        # Events no sync waits for: delivered ones, or every one when sync is off.
+        if self.status.enabled:
+            upto = self._cursors["events"].position
+        else:
+            upto = await self._read(hk.max_seq)
+        old = now - timedelta(days=settings.event_retention_days)
+        for _ in range(1000):
+            n = await self._write(lambda c: hk.delete_events(c, upto, old, opts.delete_chunk))
+            self.status.events_deleted += n
+            if n < opts.delete_chunk:
+                break
+        flows_upto = self._cursors["flows"].position if self.status.enabled else 2**62
+        await self._write(lambda c: hk.delete_flows(c, flows_upto, old))
+        budget = settings.disk_budget_mb * 1024 * 1024
+        used = await self._read(hk.used_bytes)
+        for _ in range(1000):
+            if used <= budget:
+                break
+            n = await self._write(lambda c: hk.delete_events(c, upto, None, opts.delete_chunk))
+            self.status.events_deleted += n
+            used = await self._read(hk.used_bytes)
+            if n == 0:
+                break
+        if used > budget and not self.status.budget_exceeded:
+            log.warning(
+                "disk budget exceeded (%d MB used of %d MB): unsynced events are kept",
+                used // 2**20,
+                settings.disk_budget_mb,
+            )
+        self.status.disk_used_bytes = used
+        self.status.budget_exceeded = used > budget
+        await self._refresh()
+
+    # state -----------------------------------------------------------------------------
+    async def _refresh(self) -> None:
+        events, flows = self._cursors.get("events"), self._cursors.get("flows")
+        if events is None or flows is None:
+            return
+
+        def read(c: sqlite3.Connection) -> tuple[int, int, str | None, int, int]:
+            return (
+                self._streams[0].backlog(c, events.position),
+                self._streams[1].backlog(c, flows.position),
+                hk.unsynced_oldest(c, events.position),
+                tables.parked_count(c),
+                hk.used_bytes(c),
+            )
+
+        s = self.status
+        backlog, flow_backlog, s.oldest_unsynced, s.parked, s.disk_used_bytes = await self._read(
+            read
+        )
+        s.backlog = backlog if s.enabled else 0
+        s.flow_backlog = flow_backlog if s.enabled else 0
+
+    async def _heartbeat(self, force: bool = False) -> None:
+        if not force and time.monotonic() < self._next_heartbeat:
+            return
+        self._next_heartbeat = time.monotonic() + self.options.heartbeat_s
+        self.status.alive = self._clock()
+        snapshot = self.status.to_dict()
+        await self._write(lambda c: tables.save_status(c, snapshot))
+
+    async def _take_requests(self) -> None:
+        pending = await self._read(tables.pending_requests)
+        if not pending:
+            return
+        now = hk.rfc3339(self._clock())
+        await self._write(lambda c: tables.mark_handled(c, pending, now))
+        log.info("sync requested from the command line")
+        self.wake()
+
+    # store access ----------------------------------------------------------------------
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        store = self._store
+        assert store is not None
+
+        def run() -> T:
+            with store.read() as conn:
+                return fn(conn)
+
+        return await asyncio.to_thread(run)
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._store is not None
+        return await self._store.run_write(fn)
+
+    async def _save(self, cursor: StreamCursor) -> None:
+        await self._write(lambda c: tables.save_cursor(c, cursor))
+        self._cursors[cursor.stream] = cursor
+
+
+SYNC: Final = web.AppKey("sync", SyncWorker)
+
+
+def setup_sync(app: web.Application, options: SyncOptions | None = None) -> SyncWorker:
+    """Register the sync worker and its cleanup context on the hub's app (after the store)."""
+    worker = SyncWorker(options)
+    app[SYNC] = worker
+    app.cleanup_ctx.append(sync_ctx)
+    return worker
+
+
+async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: start the worker on the app's store and settings, stop it at exit."""
+    worker = app.get(SYNC)
+    if worker is None:
+        worker = SyncWorker()
+        app[SYNC] = worker
+    await worker.start(app[STORE], app[SETTINGS])
+    metrics = app.get(METRICS)
+    collector = SyncCollector(lambda: worker.status)
+    if metrics is not None:
+        metrics.registry.register(collector)
+    worker.launch()
+    try:
+        yield
+    finally:
+        await worker.stop()
+        if metrics is not None:
+            metrics.registry.unregister(collector)
