@@ -1,0 +1,1 @@
+"""Handlers of the technicians' pages, one module per page."""
