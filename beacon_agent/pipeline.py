@@ -12,9 +12,9 @@ one filter update.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from beacon_agent.distance import DEFAULT_POWER_AT_1M, EDDYSTONE_0M_TO_1M_DB
 from beacon_agent.frames import (
@@ -42,6 +42,19 @@ _VISITOR_CLASS: Final[Classified] = (VISITOR, None, None)
 MAX_CACHED_PAYLOADS: Final = 20_000
 #: seconds between housekeeping passes (lost devices, key expiry)
 TICK_S: Final = 2.0
+
+
+class Advert(NamedTuple):
+    """One advertisement as the core takes it, whatever heard it (radio, trace, simulator)."""
+
+    address: str
+    rssi: int
+    tx_power: int | None
+    local_name: str | None
+    manufacturer_data: Mapping[int, bytes]
+    service_data: Mapping[str, bytes]
+    service_uuids: Sequence[str]
+    now: float  # Unix seconds
 
 
 @dataclass(slots=True)
@@ -122,6 +135,17 @@ class AgentCore:
                 key, classify(manufacturer_data, service_data, self._identities)
             )
         self.feed_classified(classified, address, rssi, tx_power, now)
+
+    def feed_advert(self, advert: Advert) -> None:
+        """One advertisement from the scanner adapter or the simulator."""
+        self.feed(
+            advert.address,
+            advert.rssi,
+            advert.tx_power,
+            advert.manufacturer_data,
+            advert.service_data,
+            advert.now,
+        )
 
     def cached(self, key: Hashable) -> Classified | None:
         """The classification of a payload key seen before, or None."""
