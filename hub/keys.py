@@ -10,6 +10,17 @@ from cimaise.settings import Settings
 
 if TYPE_CHECKING:
     from hub.content.library import ContentLibrary
+    from hub.devices.keyring import KeyRing
+    from hub.devices.ratelimit import TokenBuckets
+    from hub.devices.registry import DeviceRegistry
+    from hub.metrics import HubMetrics
+    from hub.store import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 CONTENT: web.AppKey[ContentLibrary] = web.AppKey("content")
+STORE: web.AppKey[Store] = web.AppKey("store")
+DEVICES: web.AppKey[DeviceRegistry] = web.AppKey("devices")
+KEYRING: web.AppKey[KeyRing] = web.AppKey("keyring")
+METRICS: web.AppKey[HubMetrics] = web.AppKey("metrics")
+PAIRING_LIMIT: web.AppKey[TokenBuckets] = web.AppKey("pairing_limit")
+HUB_ID = web.AppKey("hub_id", str)

@@ -7,25 +7,22 @@ import logging
 from aiohttp import web
 
 from cimaise.settings import Settings
+from hub.app import create_app
 
 log = logging.getLogger(__name__)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
-def create_app(settings: Settings) -> web.Application:
-    """The hub's aiohttp application."""
-    app = web.Application(client_max_size=settings.max_body_bytes)
-    app.router.add_get("/healthz", healthz)
-    return app
-
-
 def run_hub(settings: Settings) -> None:
-    """Serve until SIGINT/SIGTERM."""
+    """Serve until SIGINT/SIGTERM; in-flight requests finish, then the store closes."""
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}/"
-    log.info("hub listening on %s", url)
+    log.info("hub listening on %s (data in %s)", url, settings.data)
     print(f"Cimaise hub: {url}", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=10.0,
+    )

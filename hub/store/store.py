@@ -305,7 +305,8 @@ class Store:
                 job.result = None
                 _deliver(job)
             return
-        self.last_error = None
+        if rows:  # only a commit that stored events shows the disk takes them again
+            self.last_error = None
         if self.observer is not None:
             self.observer.committed(len(group), rows, time.monotonic() - started)
         for job in group:

@@ -14,8 +14,12 @@ from hub.client.credentials import (
 
 def test_credentials_round_trip_owner_only_and_token_not_in_repr(tmp_path: Path) -> None:
     creds = Credentials(
-        device_id="d1", token="secret-token", hub_url="http://127.0.0.1:8080", zone="room-1",
-        kind="beacon", name="agent-1",
+        device_id="d1",
+        token="secret-token",
+        hub_url="http://127.0.0.1:8080",
+        zone="room-1",
+        kind="beacon",
+        name="agent-1",
     )
     path = save_credentials(tmp_path / "state", creds)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

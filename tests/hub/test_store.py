@@ -108,9 +108,10 @@ async def test_failing_write_rolls_back_alone(tmp_path: Path) -> None:
         assert isinstance(results[0], ValueError)
         with store.read() as conn:
             assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
-            assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name='half'").fetchone()[
-                0
-            ] == 0
+            assert (
+                conn.execute("SELECT count(*) FROM sqlite_master WHERE name='half'").fetchone()[0]
+                == 0
+            )
 
 
 async def test_full_disk_is_reported_and_nothing_half_stored(tmp_path: Path) -> None:

@@ -1,0 +1,101 @@
+"""``POST /api/v1/events``: validate each event, stamp it from the token, store it durably."""
+
+from __future__ import annotations
+
+import msgspec
+from aiohttp import web
+
+from hub.api.auth import require_device
+from hub.api.problems import ApiProblem
+from hub.client.events import Event, Interaction, Visit, decode_event, encode_event
+from hub.client.wire import IngestReply, Rejection
+from hub.devices.registry import Device
+from hub.keys import METRICS, SETTINGS, STORE
+from hub.store import EventRow, rfc3339
+
+routes = web.RouteTableDef()
+
+
+class Envelope(msgspec.Struct, frozen=True):
+    """The request body; each event stays raw so it is validated (and refused) alone."""
+
+    events: list[msgspec.Raw]
+
+
+_envelope = msgspec.json.Decoder(Envelope)
+_encoder = msgspec.json.Encoder()
+
+
+def event_row(event: Event, device: Device, site: str) -> EventRow:
+    """The stored row of an event, stamped with the device, the site and the zone."""
+    if isinstance(event, Interaction):
+        zone, visitor, kind = device.zone, None, "interaction"
+    elif isinstance(event, Visit):
+        zone, visitor, kind = event.zone, event.visitor, "visit"
+    else:
+        zone, visitor, kind = event.zone, None, "occupancy"
+    return EventRow(
+        id=event.id,
+        type=kind,
+        ts=rfc3339(event.ts),
+        device_id=device.id,
+        site=site,
+        zone=zone,
+        visitor=visitor,
+        body=encode_event(event),
+        event=event,
+    )
+
+
+def validate_batch(
+    raw_events: list[msgspec.Raw], device: Device, site: str
+) -> tuple[list[EventRow], list[Rejection]]:
+    """Rows of the valid events, and the invalid ones by index with the reason."""
+    rows: list[EventRow] = []
+    rejected: list[Rejection] = []
+    for index, raw in enumerate(raw_events):
+        try:
+            event = decode_event(raw)  # msgspec.Raw is a buffer
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            rejected.append(Rejection(index, str(exc)))
+            continue
+        rows.append(event_row(event, device, site))
+    return rows, rejected
+
+
+@routes.post("/api/v1/events")
+async def ingest(request: web.Request) -> web.Response:
+    """Store a batch of events; answered only after the valid ones are committed."""
+    metrics = request.app[METRICS]
+    device = require_device(request)
+    limit = request.app[SETTINGS].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        metrics.ingest_requests.labels("413").inc()
+        raise ApiProblem(
+            413, "body_too_large", f"the body is larger than {limit} bytes: send smaller batches"
+        )
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        metrics.ingest_requests.labels("413").inc()
+        raise
+    try:
+        envelope = _envelope.decode(body)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        metrics.ingest_requests.labels("400").inc()
+        raise ApiProblem(
+            400, "invalid_body", f'the body must be {{"events": [...]}}: {exc}'
+        ) from None
+    rows, rejected = validate_batch(envelope.events, device, request.app[SETTINGS].site)
+    try:
+        result = await request.app[STORE].ingest(rows)
+    except Exception:
+        metrics.ingest_requests.labels("503").inc()
+        raise
+    metrics.ingest_requests.labels("200").inc()
+    metrics.batch_events.observe(len(envelope.events))
+    metrics.ingest_events.labels("accepted").inc(result.accepted)
+    metrics.ingest_events.labels("duplicate").inc(result.duplicates)
+    metrics.ingest_events.labels("rejected").inc(len(rejected))
+    reply = IngestReply(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
+    return web.Response(body=_encoder.encode(reply), content_type="application/json")

@@ -1,0 +1,106 @@
+"""The hub's application factory: ``create_app(settings) -> web.Application``.
+
+Long-lived parts are set up and torn down in ``cleanup_ctx`` (store, content loading,
+zeroconf), so tests get the same lifecycle as production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from cimaise.errors import ContentError
+from cimaise.settings import Settings
+from hub.announce import Announcer
+from hub.api import content, devices, events, health, openapi
+from hub.api.problems import problem_middleware
+from hub.content.library import ContentLibrary
+from hub.devices.keyring import KeyRing
+from hub.devices.ratelimit import TokenBuckets
+from hub.devices.registry import DeviceRegistry
+from hub.identity import load_hub_id
+from hub.keys import CONTENT, DEVICES, HUB_ID, KEYRING, METRICS, PAIRING_LIMIT, SETTINGS, STORE
+from hub.metrics import HubMetrics
+from hub.store import Store
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "hub.db"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    library: ContentLibrary | None = None,
+) -> web.Application:
+    """The hub's aiohttp application; ``store``/``library`` may be given (tests, tools)."""
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[problem_middleware])
+    metrics = HubMetrics()
+    store = store or Store(settings.data / DB_NAME)
+    if store.observer is None:
+        store.observer = metrics
+    app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[STORE] = store
+    app[DEVICES] = DeviceRegistry(store)
+    app[KEYRING] = KeyRing()  # a new pseudonym key at every hub start
+    app[PAIRING_LIMIT] = TokenBuckets(capacity=10, refill_per_s=1 / 6)
+    app[CONTENT] = library or ContentLibrary(settings.content, settings.data / "content-cache")
+    app[HUB_ID] = load_hub_id(settings.data)
+    for module in (devices, events, content, health, openapi):
+        app.router.add_routes(module.routes)
+    _add_optional_routes(app)
+    app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_content_ctx)
+    if settings.zeroconf:
+        app.cleanup_ctx.append(_announce_ctx)
+    return app
+
+
+def _add_optional_routes(app: web.Application) -> None:
+    """Parts of the hub built beside the device API (the mobile guide), when present."""
+    if importlib.util.find_spec("hub.guide.routes") is not None:
+        guide = importlib.import_module("hub.guide.routes")
+        app.router.add_routes(guide.routes)
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = app[STORE]
+    await store.start()
+    log.info("store %s open", store.path)
+    yield
+    await store.close()
+
+
+async def _content_ctx(app: web.Application) -> AsyncIterator[None]:
+    library = app[CONTENT]
+
+    async def load() -> None:
+        try:
+            await asyncio.to_thread(library.reload)
+        except ContentError as exc:
+            log.error("content not published: %s", exc)
+
+    task = None if library.current is not None else asyncio.create_task(load())
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _announce_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    announcer = Announcer(
+        host=settings.host, port=settings.port, site=settings.site, hub_id=app[HUB_ID]
+    )
+    await announcer.async_start()
+    yield
+    await announcer.async_stop()
