@@ -89,12 +89,16 @@ def store_flows(
 
 def purge_pseudonyms(conn: sqlite3.Connection, older_than: datetime) -> int:
     """NULL the pseudonym (column and body) of visits before ``older_than`` of counted days."""
+    # Overwrite the old bytes instead of leaving them in free space of the file.
+    previous = conn.execute("PRAGMA secure_delete").fetchone()[0]
+    conn.execute("PRAGMA secure_delete = ON")
     cur = conn.execute(
         "UPDATE events SET visitor = NULL, body = json_replace(body, '$.visitor', NULL) "
         "WHERE type = 'visit' AND ts < ? AND visitor IS NOT NULL "
         "AND substr(ts, 1, 10) IN (SELECT day FROM sync_flow_days)",
         (rfc3339(older_than),),
     )
+    conn.execute(f"PRAGMA secure_delete = {int(previous)}")
     return cur.rowcount
 
 
