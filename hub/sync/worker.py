@@ -140,6 +140,10 @@ class SyncWorker:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._store is not None and self._store.running:
+            self.status.alive = None  # tells the CLI that no worker runs any more
+            snapshot = self.status.to_dict()
+            await self._guarded(self._write(lambda c: tables.save_status(c, snapshot)))
 
     def wake(self) -> None:
         """Try at once (e.g. after ``sync now``): clears a halt and a backoff wait."""
