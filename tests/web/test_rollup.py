@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hub.client.events import Interaction, Occupancy, Visit, new_event_id
+from hub.web.analytics import DateRange, day_counts, dwell_distribution, zone_flows
+from hub.web.rollup import Last, VisitStep, accumulate_all, count_flows, dwell_bucket
+from hub.web.rollup_store import rollup_events
+
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def visit(visitor: str, zone: str, start_min: float, dwell_min: float) -> Visit:
+    start = T0 + timedelta(minutes=start_min)
+    end = start + timedelta(minutes=dwell_min)
+    return Visit(id=new_event_id(), ts=end, zone=zone, visitor=visitor, start=start, end=end,
+                 dwell_s=dwell_min * 60, samples=10)
+
+
+def test_dwell_buckets_have_closed_upper_bounds() -> None:
+    seconds = (0, 9.9, 10, 59, 60, 599, 600, 9999)
+    assert [dwell_bucket(s) for s in seconds] == [0, 0, 1, 2, 3, 5, 6, 6]
+
+
+def test_moves_follow_each_visitor_in_time_order_within_the_gap() -> None:
+    steps = [
+        VisitStep("v1", "b", 600.0, 700.0, "d"),
+        VisitStep("v1", "a", 0.0, 500.0, "d"),
+        VisitStep("v1", "c", 700.0 + 3600, 9000.0, "d"),  # an hour later: not a move
+        VisitStep("v2", "a", 0.0, 10.0, "d"),
+    ]
+    result = count_flows({}, steps)
+    assert dict(result.flows) == {("d", "a", "b"): 1}
+    assert result.new_visitors["d"] == 2
+    assert result.last["v1"].zone == "c"
+
+
+def test_a_late_visit_counts_as_a_move_into_the_remembered_zone() -> None:
+    last = {"v": Last("b", 600.0, 700.0, "d")}
+    result = count_flows(last, [VisitStep("v", "a", 0.0, 500.0, "d")])
+    assert dict(result.flows) == {("d", "a", "b"): 1}
+    assert result.last["v"].zone == "b"
+    assert not result.new_visitors
+
+
+def test_memory_does_not_link_days() -> None:
+    last = {"v": Last("a", 0.0, 10.0, "d1")}
+    result = count_flows(last, [VisitStep("v", "b", 20.0, 30.0, "d2")])
+    assert not result.flows
+    assert result.new_visitors["d2"] == 1
+
+
+def test_hook_groups_add_up_like_one_bulk_group(tmp_path) -> None:
+    import sqlite3
+
+    from hub.store.migrations import apply_migrations
+    from hub.web.schema import COMPONENT, WEB_MIGRATIONS
+
+    events = []
+    for i in range(12):
+        v = f"{i:016x}"
+        events.append(visit(v, "hall", i, 3))
+        events.append(visit(v, "room-2", i + 4, 12))
+    events.append(Occupancy(id=new_event_id(), ts=T0, zone="hall", start=T0,
+                            end=T0 + timedelta(minutes=1), count=3, peak=7))
+    events.append(Interaction(id=new_event_id(), ts=T0, session="ab12cd34",
+                              action="session_start", language="fr"))
+    dbs = []
+    for name, groups in (("bulk", [events]), ("hook", [events[i:i + 5] for i in range(0, 26, 5)])):
+        conn = sqlite3.connect(tmp_path / f"{name}.db", isolation_level=None)
+        apply_migrations(conn, COMPONENT, WEB_MIGRATIONS)
+        for group in groups:
+            rollup_events(conn, [(e, None) for e in group], UTC)
+        dbs.append(conn)
+    days = DateRange(date(2026, 11, 27), date(2026, 11, 27))
+    for table in ("web_zone_hour", "web_dwell", "web_kiosk", "web_flow", "web_day"):
+        q = f"SELECT * FROM {table}"  # noqa: S608
+        assert sorted(dbs[0].execute(q)) == sorted(dbs[1].execute(q)), table
+    conn = dbs[1]
+    counts = day_counts(conn, date(2026, 11, 27))
+    assert (counts.visitors, counts.visits, counts.kiosk_sessions) == (12, 24, 1)
+    assert zone_flows(conn, days, k=5).rows == [("hall", "room-2", 12, 12)]
+    hidden = zone_flows(conn, days, k=13)
+    assert hidden.rows == [] and "fewer than 13" in hidden.note
+    dwell = dwell_distribution(conn, days).rows
+    assert ("hall", 4, "2-5 min", 12) in dwell and ("room-2", 6, "10+ min", 12) in dwell
+    peak = conn.execute("SELECT peak FROM web_zone_hour WHERE zone = 'hall'").fetchone()[0]
+    assert peak == 7
+    for c in dbs:
+        c.close()
+
+
+def test_accumulate_counts_interactions_per_artwork_and_language() -> None:
+    events = [
+        Interaction(id=new_event_id(), ts=T0, session="ab12cd34", action="view_artwork",
+                    artwork="halo", language="en"),
+        Interaction(id=new_event_id(), ts=T0, session="ab12cd34", action="view_artwork",
+                    artwork="halo", language="en"),
+    ]
+    delta = accumulate_all([(e, "hall") for e in events], UTC)
+    assert delta.kiosk[("2026-11-27", "halo", "en", "view_artwork")] == 2
