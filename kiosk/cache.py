@@ -39,6 +39,18 @@ log = logging.getLogger(__name__)
 _SAFE_VERSION = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MEDIA_GRACE_S = 600.0
+_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "audio/ogg": ".ogg",
+    "audio/mpeg": ".mp3",
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+    "audio/wave": ".wav",
+    "audio/flac": ".flac",
+}
 
 
 class ContentCacheError(CimaiseError):
@@ -122,16 +134,20 @@ class ContentCache:
         name = self._pointer("next")
         return self._load(name) if name else None
 
-    def media_path(self, sha256: str) -> Path:
-        """Where a media file lives (it may be missing: check ``has_media``)."""
-        if not _SHA256.match(sha256):
-            raise ContentCacheError(f"not a sha256: {sha256!r}")
-        return self.media_dir / sha256
+    def media_path(self, ref: MediaRef) -> Path:
+        """Where a media file lives (it may be missing: check ``has_media``).
+
+        The name is the sha256 plus an extension from the MIME type, because Kivy's
+        image and sound loaders choose a decoder by extension.
+        """
+        if not _SHA256.match(ref.sha256):
+            raise ContentCacheError(f"not a sha256: {ref.sha256!r}")
+        return self.media_dir / (ref.sha256 + _EXTENSIONS.get(ref.mime.lower(), ".bin"))
 
     def has_media(self, ref: MediaRef) -> bool:
         """Whether the file is stored with the expected size (its hash was checked on store)."""
         try:
-            return self.media_path(ref.sha256).stat().st_size == ref.bytes
+            return self.media_path(ref).stat().st_size == ref.bytes
         except FileNotFoundError:
             return False
 
@@ -143,7 +159,7 @@ class ContentCache:
 
     def store_media(self, ref: MediaRef, data: bytes) -> Path:
         """Store one downloaded file after checking its size and sha256."""
-        path = self.media_path(ref.sha256)
+        path = self.media_path(ref)
         if len(data) != ref.bytes:
             raise ContentCacheError(
                 f"media {ref.sha256[:12]}: {len(data)} bytes received, {ref.bytes} expected"
@@ -209,7 +225,7 @@ class ContentCache:
         # A download of a newer version may be storing files right now: spare recent ones.
         recent = time.time() - MEDIA_GRACE_S
         for entry in self.media_dir.iterdir():
-            if entry.name not in used and entry.stat().st_mtime < recent:
+            if entry.name.split(".")[0] not in used and entry.stat().st_mtime < recent:
                 entry.unlink(missing_ok=True)
 
     def _load_quiet(self, dir_name: str) -> Manifest | None:

@@ -79,6 +79,13 @@ def _ref(data: bytes, mime: str, media: dict[str, bytes], **extra: Any) -> dict[
     return {"sha256": sha, "mime": mime, "bytes": len(data), **extra}
 
 
+def _map(media: dict[str, bytes]) -> dict[str, Any]:
+    out = io.BytesIO()
+    floor_plan(900, 600).save(out, format="PNG")
+    screen = _ref(out.getvalue(), "image/png", media, width=900, height=600)
+    return {**screen, "variants": {"screen": screen}}
+
+
 def _image(index: int, media: dict[str, bytes]) -> dict[str, Any]:
     variants = {}
     for name, (w, h) in {"thumb": (320, 240), "screen": (1200, 900), "zoom": (2400, 1800)}.items():
@@ -93,6 +100,25 @@ ARTWORKS = [
     ("garden", "Le Jardin", "The Garden", "Élise Bernard", "1890", "room-2", ["land", "light"]),
     ("dusk", "Le Crépuscule", "Dusk", "Paul Lefèvre", "1902", "room-2", ["sea"]),
 ]
+
+
+def floor_plan(width: int, height: int) -> Image.Image:
+    """A simple plan of two rooms, for the practical information screen."""
+    img = Image.new("RGB", (width, height), (236, 230, 218))
+    draw = ImageDraw.Draw(img)
+    m = width // 20
+    draw.rectangle([m, m, width // 2, height - m], outline=(60, 52, 44), width=max(2, width // 150))
+    draw.rectangle(
+        [width // 2, m, width - m, height - m], outline=(60, 52, 44), width=max(2, width // 150)
+    )
+    draw.rectangle(
+        [width // 2 - 4, height // 2 - m, width // 2 + 4, height // 2 + m], fill=(236, 230, 218)
+    )
+    draw.rectangle([m * 2, m * 2, width // 2 - m, height // 3], fill=(200, 168, 110))
+    draw.rectangle(
+        [width // 2 + m, height // 2, width - 2 * m, height - 2 * m], fill=(150, 180, 110)
+    )
+    return img
 
 
 def build_exhibition(
@@ -149,6 +175,7 @@ def build_exhibition(
                 "fr": "Accès de plain-pied par l'entrée principale. Fauteuils en prêt.",
             },
             "address": "1 rue du Musée, Lille",
+            "map": _map(media),
             "events": [
                 {
                     "date": "2026-12-05",

@@ -1,0 +1,439 @@
+"""The Kivy app: binds the session core to the screens, the clock and the device side.
+
+Visitor actions go to the ``Session`` (the pure core); after each, ``_apply`` copies
+its state onto the app's Kivy properties, which the ``.kv`` files bind to. The notes a
+transition produces go to ``on_notes`` (the device link puts them in the outbox).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.audio import Sound, SoundLoader
+from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import FadeTransition, ScreenManager
+from PIL import Image
+
+from hub.client.manifest import Manifest, MediaRef
+from kiosk import catalog
+from kiosk.cache import ContentCache
+from kiosk.screens import (
+    ArtworkScreen,
+    AttractScreen,
+    HomeScreen,
+    InfoScreen,
+    TechnicianScreen,
+)
+from kiosk.session import DEFAULT_IDLE_TIMEOUT_S, Note, Session
+from kiosk.strings import word
+
+log = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).parent / "kv"
+KV_FILES = ("common.kv", "attract.kv", "home.kv", "artwork.kv", "info.kv", "technician.kv")
+CORNER_DP = 90  # the hidden gesture: a long press in the top-left corner...
+CORNER_HOLD_S = 3.0  # ...held this long opens the technician screen
+TICK_S = 0.5
+
+CALM = {  # warm dark gallery palette
+    "bg": (0.105, 0.098, 0.09, 1),
+    "bar": (0.13, 0.122, 0.112, 1),
+    "card": (0.17, 0.16, 0.148, 1),
+    "fg": (0.93, 0.9, 0.84, 1),
+    "muted": (0.66, 0.63, 0.58, 1),
+    "accent": (0.8, 0.66, 0.42, 1),
+    "line": (0.3, 0.28, 0.25, 1),
+}
+HIGH_CONTRAST = {
+    "bg": (0, 0, 0, 1),
+    "bar": (0, 0, 0, 1),
+    "card": (0.1, 0.1, 0.1, 1),
+    "fg": (1, 1, 1, 1),
+    "muted": (1, 1, 1, 1),
+    "accent": (1, 0.86, 0.1, 1),
+    "line": (1, 1, 1, 1),
+}
+
+
+class KioskRoot(FloatLayout):  # type: ignore[misc]
+    """The window's root: sees every touch first (session activity, hidden gesture)."""
+
+    def __init__(self, app: KioskApp, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app = app
+        self._hold: Any = None
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if touch.x < dp(CORNER_DP) and touch.y > self.top - dp(CORNER_DP):
+            self._hold = Clock.schedule_once(lambda dt: self.app.open_technician(), CORNER_HOLD_S)
+        if self.app.visitor_touch():
+            return True  # the touch that wakes the attract loop does nothing else
+        return bool(super().on_touch_down(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        if self._hold is not None:
+            self._hold.cancel()
+            self._hold = None
+        return bool(super().on_touch_up(touch))
+
+
+class KioskApp(App):  # type: ignore[misc]
+    """The kiosk window: attract loop, home, artwork, info and the technician screen."""
+
+    title = "Cimaise kiosk"
+    language = StringProperty("en")
+    screen = StringProperty("attract")
+    browse_mode = StringProperty("rooms")
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    audio_playing = BooleanProperty(False)
+    exhibition_title = StringProperty("")
+    font_scale = NumericProperty(1.0)
+    bg = ColorProperty(CALM["bg"])
+    bar = ColorProperty(CALM["bar"])
+    card = ColorProperty(CALM["card"])
+    fg = ColorProperty(CALM["fg"])
+    muted = ColorProperty(CALM["muted"])
+    accent = ColorProperty(CALM["accent"])
+    line = ColorProperty(CALM["line"])
+
+    def __init__(
+        self,
+        cache: ContentCache,
+        *,
+        paired: bool = True,
+        idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+        clock: Callable[[], float] = time.monotonic,
+        fullscreen: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.cache = cache
+        self.clock = clock
+        self.fullscreen = fullscreen
+        self.manifest: Manifest | None = cache.current()
+        languages, default = self._languages()
+        self.session = Session(languages, default, idle_timeout_s=idle_timeout_s, paired=paired)
+        self.on_notes: Callable[[list[Note]], None] = lambda notes: None
+        self.on_pair: Callable[[str], None] = lambda code: None
+        self.sound: Sound | None = None
+        self._sound_key: str | None = None
+        self._shown: tuple[object, ...] = ()
+        self._search_event: Any = None
+
+    # --- building ----------------------------------------------------------------------
+
+    def build(self) -> KioskRoot:
+        for name in KV_FILES:
+            Builder.load_file(str(KV_DIR / name))
+        if self.fullscreen:
+            Window.fullscreen = "auto"
+            Window.show_cursor = False
+        self.sm = ScreenManager(transition=FadeTransition(duration=0.2))
+        self.attract = AttractScreen(name="attract")
+        self.home = HomeScreen(name="home")
+        self.artwork_screen = ArtworkScreen(name="artwork")
+        self.info = InfoScreen(name="info")
+        self.technician = TechnicianScreen(name="technician")
+        for screen in (self.attract, self.home, self.artwork_screen, self.info, self.technician):
+            self.sm.add_widget(screen)
+        self.home.on_open = self.open_artwork
+        self.home.on_query = self._query_changed
+        self.technician.on_submit = lambda code: self.on_pair(code)
+        root = KioskRoot(self)
+        root.add_widget(self.sm)
+        self._load_content()
+        self.sm.transition.duration = 0
+        self._apply()
+        self.sm.transition.duration = 0.2
+        Clock.schedule_interval(lambda dt: self.tick(), TICK_S)
+        self.tick()
+        return root
+
+    def _languages(self) -> tuple[list[str], str]:
+        if self.manifest is None:
+            return ["en"], "en"
+        exhibition = self.manifest.exhibition
+        return catalog.ordered_languages(
+            exhibition.languages or [exhibition.default_language], exhibition.default_language
+        ), exhibition.default_language
+
+    @staticmethod
+    def word(key: str, language: str) -> str:
+        """One of the kiosk's own words; kv rules pass ``app.language`` to rebind on change."""
+        return word(language, key)
+
+    def media_path(self, ref: MediaRef) -> Path:
+        return self.cache.media_path(ref)
+
+    def _load_content(self) -> None:
+        """Show the current manifest: languages, attract slides, cards."""
+        languages, default = self._languages()
+        self.session.set_languages(languages, default)
+        manifest = self.manifest
+        for screen in (self.home, self.artwork_screen, self.info):
+            bar = screen.ids.top.ids.languages
+            bar.clear_widgets()
+            if len(languages) > 1:
+                for code in languages:
+                    button = Factory.LanguageButton(text=code.upper())
+                    button.code = code  # a kv-declared property: set after creation
+                    bar.add_widget(button)
+        if manifest is None:
+            self.attract.exhibition_title = ""
+            self.attract.set_slides([])
+            return
+        slides = [
+            (
+                str(self.media_path(catalog.variant(a.image, "screen"))),
+                f"{catalog.text(a.title, default)} — {a.artist}",
+            )
+            for a in catalog.visible(manifest)
+        ]
+        self.attract.set_slides(slides)
+        self._shown = ()
+
+    # --- the clock ---------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Every half second: the idle timeout, the attract prompt, staged content."""
+        now = self.clock()
+        self._emit(self.session.tick(now))
+        if self.session.screen == "attract":
+            self.promote_content()
+            lang = self.session.attract_language(now)
+            self.attract.prompt = word(lang, "touch")
+            if self.manifest is not None:
+                self.attract.exhibition_title = catalog.text(
+                    self.manifest.exhibition.title, lang, self.manifest.exhibition.default_language
+                )
+                self.attract.exhibition_subtitle = catalog.text(
+                    self.manifest.exhibition.subtitle,
+                    lang,
+                    self.manifest.exhibition.default_language,
+                )
+        self._apply()
+
+    def promote_content(self) -> bool:
+        """Between visitors only: swap in a staged content version."""
+        if self.session.in_session:
+            return False
+        promoted = self.cache.promote()
+        if promoted is None:
+            return False
+        self.manifest = promoted
+        self._load_content()
+        return True
+
+    # --- the visitor -------------------------------------------------------------------
+
+    def visitor_touch(self) -> bool:
+        """Any touch: True when it woke the attract loop (and must do nothing else)."""
+        if self.session.screen == "technician" or self.manifest is None:
+            return False
+        was_attract = self.session.screen == "attract"
+        self._emit(self.session.touch(self.clock()))
+        self._apply()
+        return was_attract
+
+    def open_artwork(self, artwork_id: str) -> None:
+        self._emit(self.session.open_artwork(artwork_id, self.clock()))
+        self._apply()
+
+    def open_info(self) -> None:
+        self._emit(self.session.open_info(self.clock()))
+        self._apply()
+
+    def go_back(self) -> None:
+        self._emit(self.session.back(self.clock()))
+        self._apply()
+
+    def browse(self, mode: str) -> None:
+        if mode in ("rooms", "themes", "search"):
+            self._emit(self.session.browse(mode, self.clock()))  # type: ignore[arg-type]
+            self._apply()
+
+    def choose_language(self, code: str) -> None:
+        self._emit(self.session.set_language(code, self.clock()))
+        self._apply()
+
+    def toggle_large_text(self) -> None:
+        now = self.clock()
+        self._emit(self.session.set_accessibility(now, large_text=not self.session.large_text))
+        self._apply()
+
+    def toggle_contrast(self) -> None:
+        now = self.clock()
+        self._emit(
+            self.session.set_accessibility(now, high_contrast=not self.session.high_contrast)
+        )
+        self._apply()
+
+    def zoomed(self) -> None:
+        self._emit(self.session.zoom(self.clock()))
+
+    def toggle_audio(self) -> None:
+        self._emit(self.session.audio(not self.session.audio_playing, self.clock()))
+        self._apply()
+
+    def _query_changed(self, text: str) -> None:
+        self.session.touch(self.clock())
+        if self._search_event is not None:
+            self._search_event.cancel()
+        self._search_event = Clock.schedule_once(lambda dt: self._run_search(), 0.4)
+
+    def _run_search(self) -> None:
+        self._search_event = None
+        if self.home.query.strip():
+            self._emit(self.session.search(self.clock()))
+        self._shown = ()
+        self._apply()
+
+    # --- the technician ----------------------------------------------------------------
+
+    def open_technician(self) -> None:
+        self._emit(self.session.open_technician())
+        self._apply()
+
+    def close_technician(self) -> None:
+        self.session.close_technician()
+        self._apply()
+
+    def pairing_needed(self, details: str = "") -> None:
+        """The hub refused the token: back to the technician screen, quietly."""
+        self._emit(self.session.need_pairing())
+        self.technician.details = details
+        self._apply()
+
+    def pairing_result(self, ok: bool, message: str) -> None:
+        self.technician.status = message
+        if ok:
+            self.technician.code = ""
+            self.technician.ids.code.text = ""
+            self.session.set_paired()
+        self._apply()
+
+    # --- state onto widgets ------------------------------------------------------------
+
+    def _emit(self, notes: list[Note]) -> None:
+        if notes:
+            self.on_notes(notes)
+
+    def _apply(self) -> None:
+        """Copy the session's state onto the app's properties and the visible screen."""
+        s = self.session
+        palette = HIGH_CONTRAST if s.high_contrast else CALM
+        for key, value in palette.items():
+            setattr(self, key, value)
+        self.font_scale = 1.3 if s.large_text else 1.0
+        self.language = s.language
+        self.browse_mode = s.browse_mode
+        self.large_text, self.high_contrast = s.large_text, s.high_contrast
+        self.technician.can_close = s.paired and s.screen == "technician"
+        if self.manifest is not None:
+            exhibition = self.manifest.exhibition
+            self.exhibition_title = catalog.text(
+                exhibition.title, s.language, exhibition.default_language
+            )
+            self._refresh_screen()
+        self._apply_audio()
+        self.audio_playing = s.audio_playing
+        if self.sm.current != s.screen:
+            self.sm.current = s.screen
+        self.screen = s.screen
+
+    def _refresh_screen(self) -> None:
+        """Fill the screen about to show, only when what it shows changed."""
+        s, manifest = self.session, self.manifest
+        assert manifest is not None
+        fallback = manifest.exhibition.default_language
+        key: tuple[object, ...] = (s.screen, s.language, s.artwork, s.browse_mode, manifest.version)
+        if key == self._shown:
+            return
+        if s.screen == "home":
+            self.home.populate(manifest, s.language, s.browse_mode, self.media_path)
+        elif s.screen == "artwork" and s.artwork:
+            artwork = catalog.find(manifest, s.artwork)
+            if artwork is not None:
+                same_view = self._shown[:1] == ("artwork",) and self._shown[2] == s.artwork
+                self.artwork_screen.show(
+                    artwork, s.language, fallback, self.media_path, new_view=not same_view
+                )
+        elif s.screen == "info":
+            self.info.show(manifest.info, s.language, fallback, self.media_path)
+        self._shown = key
+
+    def _apply_audio(self) -> None:
+        s = self.session
+        want = s.audio_playing and s.screen == "artwork"
+        if not want:
+            if self.sound is not None and self.sound.state == "play":
+                self.sound.stop()
+            return
+        assert self.manifest is not None and s.artwork is not None
+        artwork = catalog.find(self.manifest, s.artwork)
+        ref = None if artwork is None else artwork.audio.get(s.language)
+        if ref is None and artwork is not None and artwork.audio:
+            ref = next(iter(artwork.audio.values()))
+        if ref is None:
+            s.audio_finished()
+            return
+        if self._sound_key != ref.sha256:
+            if self.sound is not None:
+                self.sound.stop()
+                self.sound.unload()
+            self.sound = SoundLoader.load(str(self.media_path(ref)))
+            self._sound_key = ref.sha256
+            if self.sound is not None:
+                self.sound.bind(on_stop=lambda sound: self._sound_stopped())
+        if self.sound is None:  # no audio output here: the button still answers
+            log.warning("audio description could not be loaded")
+            return
+        if self.sound.state != "play":
+            self.sound.play()
+
+    def _sound_stopped(self) -> None:
+        if self.session.audio_playing and self.sound is not None and self.sound.state == "stop":
+            self.session.audio_finished()
+            self.audio_playing = False
+
+    def status(self) -> dict[str, object]:
+        """What the heartbeat reports of the screen (nothing about the visitor)."""
+        return {
+            "screen": self.session.screen,
+            "in_session": self.session.in_session,
+            "content": self.manifest.version if self.manifest else None,
+        }
+
+    # --- remote view -------------------------------------------------------------------
+
+    def capture_png(self, max_width: int = 640) -> bytes:
+        """The window as a small PNG, for the technician's remote view."""
+        from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+
+        width, height = (int(v) for v in Window.size)
+        data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
+        image = Image.frombytes("RGB", (width, height), data).transpose(
+            Image.Transpose.FLIP_TOP_BOTTOM
+        )
+        if width > max_width:
+            image = image.resize((max_width, max(1, height * max_width // width)))
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+    def on_stop(self) -> None:
+        if self.sound is not None:
+            self.sound.stop()

@@ -1,0 +1,133 @@
+"""Widgets of the kiosk that hold behaviour: the zoomable image and the artwork card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.graphics.transformation import Matrix
+from kivy.properties import (
+    BooleanProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.image import Image
+from kivy.uix.scatter import Scatter
+from kivy.uix.stencilview import StencilView
+
+ZOOM_NOTED_AT = 1.15  # a scale above this counts as "the visitor zoomed"
+ZOOM_SOURCE_AT = 1.4  # above this, the sharper "zoom" image replaces the "screen" one
+MAX_SCALE = 6.0
+
+
+class ZoomView(StencilView):  # type: ignore[misc]
+    """An image that pinches to zoom and drags to pan, never leaving a gap at its edges.
+
+    Shows ``source`` (the screen-sized image) and swaps in ``zoom_source`` (the large
+    derivative) once the visitor zooms in. Fires ``on_zoomed`` once per image.
+    """
+
+    source = StringProperty("")
+    zoom_source = StringProperty("")
+    scale = NumericProperty(1.0)
+    zoomed = BooleanProperty(False)
+    scatter = ObjectProperty(None)
+
+    __events__ = ("on_zoomed",)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scatter = Scatter(
+            do_rotation=False,
+            scale_min=1.0,
+            scale_max=MAX_SCALE,
+            auto_bring_to_front=False,
+        )
+        self.image = Image(fit_mode="contain")
+        self.scatter.add_widget(self.image)
+        self.add_widget(self.scatter)
+        self.scatter.bind(on_transform_with_touch=self._on_transform)
+        self.bind(pos=self._reset_later, size=self._reset_later, source=self._on_source)
+        self._clamping = False
+
+    def on_zoomed(self, *args: Any) -> None:
+        """Default handler of the ``on_zoomed`` event."""
+
+    def _on_source(self, *args: Any) -> None:
+        self.image.source = self.source
+        self.zoomed = False
+        self.reset()
+
+    def _reset_later(self, *args: Any) -> None:
+        Clock.schedule_once(lambda dt: self.reset(), 0)
+
+    def reset(self) -> None:
+        """Back to the whole image, fitted in the view."""
+        self.scatter.transform = Matrix()
+        self.scatter.size = self.size
+        self.scatter.pos = self.pos
+        self.image.size = self.size
+        self.image.pos = (0, 0)
+        self.scale = 1.0
+        self.zoomed = False
+        if self.image.source != self.source:
+            self.image.source = self.source
+
+    def zoom_at(self, factor: float, anchor: tuple[float, float]) -> None:
+        """Zoom by ``factor`` around a point of the window (double tap, tests)."""
+        new_scale = max(1.0, min(MAX_SCALE, self.scatter.scale * factor))
+        factor = new_scale / self.scatter.scale
+        self.scatter.apply_transform(Matrix().scale(factor, factor, factor), anchor=anchor)
+        self._on_transform()
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if not self.collide_point(*touch.pos):
+            return False
+        if touch.is_double_tap:
+            if self.scatter.scale > 1.05:
+                self.reset()
+            else:
+                self.zoom_at(2.5, touch.pos)
+            return True
+        return bool(super().on_touch_down(touch))
+
+    def _on_transform(self, *args: Any) -> None:
+        if self._clamping:
+            return
+        self._clamping = True
+        try:
+            self._clamp()
+        finally:
+            self._clamping = False
+        self.scale = self.scatter.scale
+        wants_zoom_image = self.scale >= ZOOM_SOURCE_AT and self.zoom_source
+        if wants_zoom_image and self.image.source != self.zoom_source:
+            self.image.source = self.zoom_source
+        if self.scale >= ZOOM_NOTED_AT and not self.zoomed:
+            self.zoomed = True
+            self.dispatch("on_zoomed")
+
+    def _clamp(self) -> None:
+        """Keep the zoomed image covering the view: no panning it out of sight."""
+        scatter = self.scatter
+        if scatter.scale <= 1.0:
+            scatter.transform = Matrix()
+            scatter.pos = self.pos
+            return
+        (x, y), (w, h) = scatter.bbox
+        nx = min(self.x, max(self.right - w, x))
+        ny = min(self.y, max(self.top - h, y))
+        if (nx, ny) != (x, y):
+            scatter.pos = (nx, ny)
+
+
+class ArtworkCard(ButtonBehavior, BoxLayout):  # type: ignore[misc]
+    """A tappable thumbnail with title and artist, on the home screen."""
+
+    artwork_id = StringProperty("")
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    thumb = StringProperty("")

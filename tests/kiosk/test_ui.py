@@ -1,0 +1,279 @@
+"""The real kiosk window under Xvfb: touches in, state and screenshots out.
+
+One kiosk process serves the whole module (Kivy keeps one window per process). Its
+hub is down the whole time: everything here runs on the cached exhibition. Each test
+starts from the attract loop by letting the idle timeout pass.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from tests.kiosk.conftest import WINDOW, KioskProcess, remember_pairing
+from tests.kiosk.exhibition import build_exhibition
+
+pytestmark = pytest.mark.display
+IDLE_S = 60.0
+MANIFEST, _, _ = build_exhibition()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def kiosk(display: str, kiosk_state: Path) -> Iterator[KioskProcess]:
+    dead_hub = f"http://127.0.0.1:{closed_port()}"
+    remember_pairing(kiosk_state, dead_hub)
+    proc = KioskProcess(display, kiosk_state, "--idle", str(IDLE_S), "--hub", dead_hub)
+    try:
+        yield proc
+    finally:
+        proc.close()
+
+
+@pytest.fixture
+def fresh(kiosk: KioskProcess) -> KioskProcess:
+    """The kiosk back on its attract loop, as between two visitors."""
+    state = kiosk.send("advance", seconds=IDLE_S + 1)
+    assert state["screen"] == "attract"
+    return kiosk
+
+
+def shot(kiosk: KioskProcess, tmp_path: Path, name: str) -> Image.Image:
+    path = tmp_path / f"{name}.png"
+    kiosk.send("screenshot", path=str(path))
+    return Image.open(path).convert("RGB")
+
+
+def difference(a: Image.Image, b: Image.Image) -> float:
+    """Mean absolute difference per channel, 0-255."""
+    return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
+
+
+def region(img: Image.Image, box: tuple[float, float, float, float]) -> ImageStat.Stat:
+    w, h = img.size
+    return ImageStat.Stat(
+        img.crop((int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)))
+    )
+
+
+def brightness(stat: ImageStat.Stat) -> float:
+    return float(sum(stat.mean) / 3)
+
+
+def variety(stat: ImageStat.Stat) -> float:
+    return float(sum(stat.stddev) / 3)
+
+
+def share(
+    img: Image.Image, box: tuple[float, float, float, float], test: Callable[[Any], bool]
+) -> float:
+    """The share of the pixels of a region that pass a test."""
+    w, h = img.size
+    part = img.crop((int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)))
+    pixels = list(part.getdata())
+    return sum(1 for p in pixels if test(p)) / len(pixels)
+
+
+def rows_with_text(img: Image.Image, box: tuple[float, float, float, float]) -> int:
+    """How many pixel rows of a region hold light (text) pixels."""
+    w, h = img.size
+    part = img.crop((int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)))
+    gray = part.convert("L")
+    width = gray.size[0]
+    data = list(gray.getdata())
+    return sum(1 for y in range(gray.size[1]) if max(data[y * width : (y + 1) * width]) > 150)
+
+
+def new_notes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    return after["notes"][len(before["notes"]) :]
+
+
+def test_kiosk_starts_on_its_cached_exhibition_with_the_hub_down(kiosk: KioskProcess) -> None:
+    state = kiosk.send("state")
+    assert state["screen"] == "attract" and state["paired"]
+    assert state["content_version"] == "v1"
+    assert state["link"] != "needs_pairing"  # a hub that is down is not a revocation
+    assert state["window"] == list(WINDOW)
+    assert "Traceback" not in kiosk.log()
+
+
+def test_attract_loop_shows_a_full_screen_artwork(fresh: KioskProcess, tmp_path: Path) -> None:
+    img = shot(fresh, tmp_path, "attract")
+    assert img.size == WINDOW
+    whole = ImageStat.Stat(img)
+    assert variety(whole) > 20  # a picture, not a blank window
+    # the painting's sky fills the upper half: bright, no dark gallery background
+    assert brightness(region(img, (0, 0, 1, 0.4))) > 120
+
+
+def test_first_touch_starts_a_session_on_home_with_every_artwork(
+    fresh: KioskProcess, tmp_path: Path
+) -> None:
+    attract = shot(fresh, tmp_path, "attract")
+    before = fresh.send("state")
+    after = fresh.send("tap", x=640, y=400)
+    assert after["screen"] == "home" and after["session"]
+    assert [n["action"] for n in new_notes(before, after)] == ["session_start"]
+    assert after["cards"] == len(MANIFEST.artworks)
+    home = shot(fresh, tmp_path, "home")
+    assert difference(home, attract) > 25
+    # the calm dark top bar
+    assert brightness(region(home, (0.3, 0, 0.6, 0.1))) < 50
+
+
+def test_tapping_a_card_opens_that_artwork_on_its_screen_image(
+    fresh: KioskProcess, tmp_path: Path
+) -> None:
+    fresh.send("tap", x=640, y=400)
+    before = fresh.send("state")
+    after = fresh.send("tap", card=1)
+    harvest = MANIFEST.artworks[1]
+    assert (after["screen"], after["artwork"]) == ("artwork", "harvest")
+    assert after["title"] == "The Harvest"
+    assert Path(after["zoom_image"]).name.startswith(harvest.image.variants["screen"].sha256)
+    assert [(n["action"], n["artwork"]) for n in new_notes(before, after)] == [
+        ("view_artwork", "harvest")
+    ]
+    img = shot(fresh, tmp_path, "artwork")
+    left, right = region(img, (0.05, 0.2, 0.55, 0.85)), region(img, (0.62, 0.6, 0.98, 0.85))
+    assert variety(left) > 15  # the painting
+    assert brightness(right) < 60  # text on the dark background
+
+
+def test_pinch_zooms_into_the_sharp_image_and_panning_keeps_it_in_view(
+    fresh: KioskProcess, tmp_path: Path
+) -> None:
+    fresh.send("tap", x=640, y=400)
+    fresh.send("tap", card=0)
+    unzoomed = shot(fresh, tmp_path, "unzoomed")
+    before = fresh.send("state")
+    (vx, vy), (vw, vh) = before["zoom_view"]
+    after = fresh.send("pinch", center=[vx + vw / 2, vy + vh / 2], start=80, end=320)
+    assert after["zoom_scale"] > 2.5
+    wave = MANIFEST.artworks[0]
+    assert Path(after["zoom_image"]).name.startswith(wave.image.variants["zoom"].sha256)
+    assert [n["action"] for n in new_notes(before, after)] == ["zoom"]
+    zoomed = shot(fresh, tmp_path, "zoomed")
+    assert difference(zoomed, unzoomed) > 5
+    # drag far beyond the edge: the image stops at its border, the view stays covered
+    dragged = fresh.send("drag", start=[vx + 100, vy + 100], end=[vx + vw + 600, vy + vh + 600])
+    (bx, by), (bw, bh) = dragged["zoom_bbox"]
+    assert bx <= vx + 1 and by <= vy + 1
+    assert bx + bw >= vx + vw - 1 and by + bh >= vy + vh - 1
+    assert (bx, by) != tuple(after["zoom_bbox"][0])  # it did move
+    # a second pinch in the same view is not a second "zoom" interaction
+    again = fresh.send("pinch", center=[vx + vw / 2, vy + vh / 2], start=300, end=200)
+    assert [n["action"] for n in new_notes(dragged, again)] == []
+
+
+def test_language_switch_changes_every_text_and_is_noted(
+    fresh: KioskProcess, tmp_path: Path
+) -> None:
+    fresh.send("tap", x=640, y=400)
+    fresh.send("tap", card=0)
+    english = shot(fresh, tmp_path, "en")
+    before = fresh.send("state")
+    after = fresh.send("tap", text="FR")
+    assert after["language"] == "fr" and after["title"] == "La Vague"
+    assert [(n["action"], n["language"]) for n in new_notes(before, after)] == [("language", "fr")]
+    french = shot(fresh, tmp_path, "fr")
+    # only the texts changed: the painting (left) is the same, the label (right) is not
+    w, h = WINDOW
+    painting = (0, int(0.2 * h), int(0.55 * w), int(0.85 * h))
+    label = (int(0.6 * w), int(0.12 * h), w, int(0.6 * h))
+    assert difference(english.crop(painting), french.crop(painting)) < 1
+    assert difference(english.crop(label), french.crop(label)) > 2
+    assert fresh.send("tap", text="‹  Retour")["screen"] == "home"
+
+
+def test_info_screen_shows_practical_information(fresh: KioskProcess, tmp_path: Path) -> None:
+    fresh.send("tap", x=640, y=400)
+    before = fresh.send("state")
+    after = fresh.send("tap", text="Visit")
+    assert after["screen"] == "info"
+    assert [n["action"] for n in new_notes(before, after)] == ["info"]
+    img = shot(fresh, tmp_path, "info")
+    assert brightness(region(img, (0.6, 0.25, 0.95, 0.8))) > 120  # the (light) floor plan
+    assert fresh.send("tap", text="‹  Back")["screen"] == "home"
+
+
+def test_idle_timeout_returns_to_attract_and_forgets_the_session(fresh: KioskProcess) -> None:
+    fresh.send("tap", x=640, y=400)
+    fresh.send("tap", text="FR")
+    fresh.send("tap", text="A+")
+    started = fresh.send("tap", card=0)
+    session = started["session"]
+    waiting = fresh.send("advance", seconds=IDLE_S - 5)
+    assert waiting["screen"] == "artwork"
+    after = fresh.send("advance", seconds=6)
+    assert after["screen"] == "attract" and after["session"] is None
+    assert (after["language"], after["large_text"]) == ("en", False)
+    ended = [n for n in new_notes(waiting, after)]
+    assert [(n["action"], n["session"]) for n in ended] == [("session_end", session)]
+    again = fresh.send("tap", x=640, y=400)
+    assert again["session"] not in (None, session)
+
+
+def test_large_text_and_high_contrast_restyle_the_screens(
+    fresh: KioskProcess, tmp_path: Path
+) -> None:
+    fresh.send("tap", x=640, y=400)
+    fresh.send("tap", card=0)
+    calm = shot(fresh, tmp_path, "calm")
+    before = fresh.send("state")
+    fresh.send("tap", text="A+")
+    after = fresh.send("tap", text="◐")
+    assert after["large_text"] and after["high_contrast"]
+    assert [n["action"] for n in new_notes(before, after)] == ["accessibility", "accessibility"]
+    contrast = shot(fresh, tmp_path, "contrast")
+    text_area = (0.6, 0.12, 0.98, 0.85)
+    # pure black background instead of the warm dark grey, pure white text
+    assert share(calm, text_area, lambda p: max(p) < 6) < 0.05
+    assert share(contrast, text_area, lambda p: max(p) < 6) > 0.5
+    assert share(contrast, text_area, lambda p: min(p) > 248) > 0.02
+    assert share(calm, text_area, lambda p: min(p) > 248) < 0.002
+    # the label takes more room in larger text
+    calm_rows = rows_with_text(calm, text_area)
+    assert rows_with_text(contrast, text_area) > calm_rows * 1.15
+
+
+def test_search_finds_an_artist_without_accents(fresh: KioskProcess) -> None:
+    fresh.send("tap", x=640, y=400)
+    before = fresh.send("tap", text="Search")
+    assert before["browse_mode"] == "search"
+    after = fresh.send("type", text="elise")
+    assert after["cards"] == 1
+    assert [n["action"] for n in new_notes(before, after)] == ["search"]
+    themes = fresh.send("tap", text="Themes")
+    assert themes["cards"] == sum(len(a.themes) for a in MANIFEST.artworks)
+
+
+def test_audio_description_plays_and_pauses(fresh: KioskProcess) -> None:
+    fresh.send("tap", x=640, y=400)
+    fresh.send("tap", card=0)
+    before = fresh.send("state")
+    playing = fresh.send("tap", text="[font=DejaVuSans]▶[/font]  Listen")
+    assert playing["audio_playing"]
+    paused = fresh.send("tap", text="[font=DejaVuSans]❚❚[/font]  Pause")
+    assert not paused["audio_playing"]
+    assert [n["action"] for n in new_notes(before, paused)] == ["audio_play", "audio_pause"]
+
+
+def test_long_press_in_the_corner_opens_the_technician_screen(fresh: KioskProcess) -> None:
+    fresh.send("tap", x=640, y=400)
+    short = fresh.send("tap", x=10, y=WINDOW[1] - 10)
+    assert short["screen"] != "technician"
+    held = fresh.send("tap", x=10, y=WINDOW[1] - 10, hold=3.3)
+    assert held["screen"] == "technician" and held["session"] is None
+    back = fresh.send("tap", text="Back to visitors")
+    assert back["screen"] == "attract"
