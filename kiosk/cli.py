@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import click
@@ -52,7 +53,9 @@ def kiosk(
         hub_url=settings.hub_url,
         pair_code=pair_code,
         fullscreen=fullscreen,
-        **({"name": name} if name else {}),
-        **({"idle_timeout_s": idle_timeout} if idle_timeout else {}),
     )
+    if name:
+        options = dataclasses.replace(options, name=name)
+    if idle_timeout:
+        options = dataclasses.replace(options, idle_timeout_s=idle_timeout)
     asyncio.run(run_kiosk(options))
