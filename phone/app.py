@@ -1,0 +1,418 @@
+"""The Kivy app of the phone guide: binds the pack, the ranging core and the screens.
+
+The pure parts decide (:mod:`phone.ranging`, :mod:`phone.guide`); this adapter copies
+their answers onto Kivy properties that the ``.kv`` files bind to, and runs the
+background work (pack refresh, bleak scanning or trace replay) as asyncio tasks
+of the one event loop Kivy runs in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.audio import Sound, SoundLoader
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from cimaise.errors import CimaiseError
+from hub.client.events import InteractionAction
+from hub.client.manifest import PublicPack
+from phone import guide, pack, strings
+from phone.beacons import BeaconIndex
+from phone.guide import Prefs
+from phone.ranging import Nearby, Ranging
+from phone.scanner import ScanFeed, TraceClock
+from phone.screens import (
+    ArtworkPage,
+    BrowseScreen,
+    InfoScreen,
+    NearScreen,
+    SettingsScreen,
+    WelcomeScreen,
+)
+
+log = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).parent / "kv"
+KV_FILES = (
+    "common.kv",
+    "welcome.kv",
+    "near.kv",
+    "artwork.kv",
+    "browse.kv",
+    "info.kv",
+    "settings.kv",
+)
+TICK_S = 0.25  # how often the "near you" card asks the ranging core
+PREFS_FILE = "prefs.json"
+
+# The kiosk's warm gallery palette, so phone and kiosk look like one guide.
+PALETTE = {
+    "bg": (0.105, 0.098, 0.09, 1),
+    "bar": (0.13, 0.122, 0.112, 1),
+    "card": (0.17, 0.16, 0.148, 1),
+    "fg": (0.93, 0.9, 0.84, 1),
+    "muted": (0.66, 0.63, 0.58, 1),
+    "accent": (0.8, 0.66, 0.42, 1),
+    "line": (0.3, 0.28, 0.25, 1),
+}
+
+
+class PhoneApp(App):  # type: ignore[misc]
+    """The guide. ``clock`` gives the ranging core its time in seconds."""
+
+    title = "Cimaise guide"
+    bg = ColorProperty(PALETTE["bg"])
+    bar = ColorProperty(PALETTE["bar"])
+    card = ColorProperty(PALETTE["card"])
+    fg = ColorProperty(PALETTE["fg"])
+    muted = ColorProperty(PALETTE["muted"])
+    accent = ColorProperty(PALETTE["accent"])
+    line = ColorProperty(PALETTE["line"])
+
+    language = StringProperty("en")
+    font_scale = NumericProperty(1.0)
+    screen = StringProperty("welcome")
+    exhibition_title = StringProperty("")
+    status = StringProperty("")
+    share_usage = BooleanProperty(False)
+
+    near_id = StringProperty("")
+    near_title = StringProperty("")
+    near_subtitle = StringProperty("")
+    near_image = StringProperty("")
+
+    art_id = StringProperty("")
+    art_title = StringProperty("")
+    art_meta = StringProperty("")
+    art_text = StringProperty("")
+    art_image = StringProperty("")
+    art_audio = StringProperty("")
+    playing = BooleanProperty(False)
+
+    info_hours = StringProperty("")
+    info_access = StringProperty("")
+    info_address = StringProperty("")
+    info_events = StringProperty("")
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        clock: Callable[[], float],
+        hub_url: str | None = None,
+        replay: Path | None = None,
+        scan: bool = False,
+        refresh: bool = True,
+        discovery_interfaces: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.state_dir = state_dir
+        self.cache = pack.PackCache(state_dir)
+        self.clock = clock
+        self.hub_url = hub_url
+        self.replay_path = replay
+        self.scan_enabled = scan
+        self.refresh_enabled = refresh
+        self.discovery_interfaces = discovery_interfaces
+        self.prefs: Prefs = guide.load_prefs(state_dir / PREFS_FILE)
+        self.usage = guide.VisitUsage()
+        self.pack: PublicPack | None = None
+        self.ranging = Ranging({})
+        self.feed = ScanFeed(BeaconIndex([]), self.ranging, clock)
+        self.nearby = Nearby(None)
+        self.card_changes: list[tuple[float, str | None]] = []  # (time, artwork) per change
+        self.refreshed = asyncio.Event()
+        self._history: list[str] = []
+        self._sound: Sound | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+        self.manager: ScreenManager | None = None
+
+    # building ---------------------------------------------------------------------------
+    def build(self) -> ScreenManager:
+        for name in KV_FILES:
+            Builder.load_file(str(KV_DIR / name))
+        self.share_usage = self.prefs.share_usage
+        self.font_scale = guide.TEXT_SIZES[self.prefs.text_size % len(guide.TEXT_SIZES)]
+        manager = ScreenManager(transition=NoTransition())
+        for screen in (
+            WelcomeScreen(name="welcome"),
+            NearScreen(name="near"),
+            ArtworkPage(name="artwork"),
+            BrowseScreen(name="browse"),
+            InfoScreen(name="info"),
+            SettingsScreen(name="settings"),
+        ):
+            manager.add_widget(screen)
+        self.manager = manager
+        cached = self.cache.load()
+        if cached is not None:
+            self.apply_pack(cached)
+        else:
+            self.status = strings.word(self.language, "no_pack")
+        self.show("near" if self.prefs.welcomed else "welcome", remember=False)
+        return manager
+
+    def on_start(self) -> None:
+        Clock.schedule_interval(lambda dt: self.update_nearby(), TICK_S)
+        self.usage.note(self.share_usage, "session_start", language=self.language)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # run() without asyncio (tests drive the app themselves)
+        if self.refresh_enabled:
+            self._spawn(self._refresh())
+        if self.replay_path is not None:
+            from phone.scanner import replay
+
+            assert isinstance(self.clock, TraceClock)
+            self._spawn(replay(self.feed, self.replay_path, self.clock, self._stopping))
+        elif self.scan_enabled:
+            from phone.scanner import scan
+
+            self._spawn(scan(self.feed, self._stopping))
+
+    def on_stop(self) -> None:
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        if self._sound is not None:
+            self._sound.stop()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.append(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background task ended: %s", task.exception())
+
+    async def _refresh(self) -> None:
+        """Update the cached pack from the hub; the guide keeps working when none answers."""
+        try:
+            base = await pack.find_hub(self.hub_url, interfaces=self.discovery_interfaces)
+            result = await pack.refresh(self.cache, base)
+        except (CimaiseError, OSError, ValueError) as exc:
+            log.info("no hub reachable, staying on the cached guide: %s", exc)
+            if self.pack is not None:
+                self.status = strings.word(self.language, "offline")
+            return
+        finally:
+            self.refreshed.set()
+        if result.changed or self.pack is None or result.media_fetched:
+            self.apply_pack(result.pack)
+        self.status = ""
+
+    # content ----------------------------------------------------------------------------
+    def apply_pack(self, new: PublicPack) -> None:
+        """Show a pack: texts, the beacon map for ranging, browse and info."""
+        self.pack = new
+        ex = new.exhibition
+        wanted = self.prefs.language
+        self.language = wanted if wanted in ex.languages else ex.default_language
+        self.ranging = Ranging(guide.beacon_map(new), self.ranging.config)
+        self.feed.index = BeaconIndex(new.beacons)
+        self.feed.ranging = self.ranging
+        self._fill_languages()
+        self._apply_texts()
+
+    def _apply_texts(self) -> None:
+        p = self.pack
+        if p is None:
+            return
+        lang, fallback = self.language, p.exhibition.default_language
+        self.exhibition_title = guide.text(p.exhibition.title, lang, fallback)
+        info = p.info
+        self.info_hours = guide.text(info.hours, lang, fallback)
+        self.info_access = guide.text(info.accessibility, lang, fallback)
+        self.info_address = info.address or ""
+        self.info_events = "\n\n".join(
+            f"{e.date}  {guide.text(e.title, lang, fallback)}\n{guide.text(e.text, lang, fallback)}"
+            for e in info.events
+        )
+        self._set_card(self.nearby, force=True)
+        if self.art_id:
+            self._fill_artwork(self.art_id)
+        if self.manager is not None:
+            browse = self.manager.get_screen("browse")
+            browse.search(browse.ids.query.text)
+
+    def _fill_languages(self) -> None:
+        if self.manager is None or self.pack is None:
+            return
+        from kivy.factory import Factory
+
+        for screen in ("welcome", "settings"):
+            box = self.manager.get_screen(screen).ids.languages
+            box.clear_widgets()
+            for code in self.pack.exhibition.languages:
+                button = Factory.PButton(text=strings.language_name(code))
+                button.code = code
+                button.selected = code == self.language
+                button.bind(on_release=lambda b: self.choose_language(b.code))
+                box.add_widget(button)
+
+    def row(self, artwork_id: str) -> dict[str, str]:
+        """What an artwork row shows."""
+        assert self.pack is not None
+        art = guide.find(self.pack, artwork_id)
+        if art is None:
+            return {"artwork_id": artwork_id, "title": artwork_id, "subtitle": "", "thumb": ""}
+        lang, fallback = self.language, self.pack.exhibition.default_language
+        return {
+            "artwork_id": art.id,
+            "title": guide.text(art.title, lang, fallback),
+            "subtitle": f"{art.artist}, {art.date}",
+            "thumb": self.cache.local(pack.thumb(art.image)),
+        }
+
+    def search_rows(self, query: str) -> list[dict[str, str]]:
+        if self.pack is None:
+            return []
+        return [self.row(a.id) for a in guide.search(self.pack, query, self.language)]
+
+    # the "near you" card ----------------------------------------------------------------
+    def update_nearby(self) -> Nearby:
+        """Ask the ranging core what is near now, and show it."""
+        self._set_card(self.ranging.update(self.clock()))
+        return self.nearby
+
+    def _set_card(self, nearby: Nearby, force: bool = False) -> None:
+        if nearby == self.nearby and not force:
+            return
+        changed = nearby.artwork != self.nearby.artwork
+        self.nearby = nearby
+        if changed:
+            self.card_changes.append((self.clock(), nearby.artwork))
+        if self.pack is None:
+            return
+        art = guide.find(self.pack, nearby.artwork) if nearby.artwork else None
+        if art is None:
+            self.near_id = self.near_title = self.near_subtitle = self.near_image = ""
+        else:
+            lang, fallback = self.language, self.pack.exhibition.default_language
+            self.near_title = guide.text(art.title, lang, fallback)
+            self.near_subtitle = f"{art.artist}, {art.date}"
+            self.near_image = self.cache.local(pack.image_for_phone(art.image))
+            self.near_id = art.id
+        if self.manager is not None:
+            rows = [self.row(a) for a in nearby.others]
+            self.manager.get_screen("near").show_others(rows)
+
+    # navigation and actions -------------------------------------------------------------
+    def word(self, key: str, language: str | None = None) -> str:
+        return strings.word(language or self.language, key)
+
+    def show(self, name: str, remember: bool = True) -> None:
+        if self.manager is None:
+            return
+        if remember and self.screen != name:
+            self._history.append(self.screen)
+        self.screen = name
+        self.manager.current = name
+        if name in ("browse", "info"):
+            self.note("browse" if name == "browse" else "info", screen=name)
+
+    def go_back(self) -> None:
+        self._stop_audio()
+        self.show(self._history.pop() if self._history else "near", remember=False)
+
+    def start_visit(self) -> None:
+        self.prefs.welcomed = True
+        self._save_prefs()
+        self.show("near", remember=False)
+
+    def open_artwork(self, artwork_id: str, origin: str) -> None:
+        if not artwork_id or self.pack is None:
+            return
+        self._stop_audio()
+        self._fill_artwork(artwork_id)
+        self.note("view_artwork", artwork=artwork_id, screen=origin)
+        self.show("artwork")
+
+    def _fill_artwork(self, artwork_id: str) -> None:
+        assert self.pack is not None
+        art = guide.find(self.pack, artwork_id)
+        if art is None:
+            return
+        lang, fallback = self.language, self.pack.exhibition.default_language
+        self.art_id = art.id
+        self.art_title = guide.text(art.title, lang, fallback)
+        medium = guide.text(art.medium, lang, fallback)
+        self.art_meta = f"{art.artist}, {art.date}" + (f"\n{medium}" if medium else "")
+        self.art_text = guide.text(art.text, lang, fallback)
+        self.art_image = self.cache.local(pack.image_for_phone(art.image))
+        audio = art.audio.get(lang) or art.audio.get(fallback)
+        self.art_audio = self.cache.local(audio)
+
+    def toggle_audio(self) -> None:
+        if self.playing:
+            self._stop_audio()
+            self.note("audio_pause", artwork=self.art_id)
+            return
+        if not self.art_audio:
+            return
+        self._sound = SoundLoader.load(self.art_audio)
+        if self._sound is None:
+            log.warning("no audio provider could play the description")
+            return
+        self._sound.bind(on_stop=lambda *a: setattr(self, "playing", False))
+        self._sound.play()
+        self.playing = True
+        self.note("audio_play", artwork=self.art_id)
+
+    def _stop_audio(self) -> None:
+        if self._sound is not None:
+            self._sound.stop()
+            self._sound = None
+        self.playing = False
+
+    def choose_language(self, code: str) -> None:
+        self.language = code
+        self.prefs.language = code
+        self._save_prefs()
+        self._fill_languages()
+        self._apply_texts()
+        self.note("language", language=code)
+
+    def step_text_size(self, step: int) -> None:
+        index = max(0, min(len(guide.TEXT_SIZES) - 1, self.prefs.text_size + step))
+        self.prefs.text_size = index
+        self.font_scale = guide.TEXT_SIZES[index]
+        self._save_prefs()
+        self.note("accessibility")
+
+    def set_share_usage(self, on: bool) -> None:
+        if on == self.prefs.share_usage and on == self.share_usage:
+            return
+        self.share_usage = on
+        self.prefs.share_usage = on
+        if not on:
+            self.usage.forget()
+        self._save_prefs()
+
+    def note(
+        self,
+        action: InteractionAction,
+        *,
+        artwork: str | None = None,
+        language: str | None = None,
+        screen: str | None = None,
+    ) -> None:
+        """An anonymous usage event, made only if the visitor opted in."""
+        self.usage.note(self.share_usage, action, artwork=artwork, language=language, screen=screen)
+
+    def _save_prefs(self) -> None:
+        with contextlib.suppress(OSError):
+            guide.save_prefs(self.state_dir / PREFS_FILE, self.prefs)
