@@ -1,0 +1,165 @@
+"""Runs the real phone app in a window and drives it; writes what it saw as JSON.
+
+Started by the tests as a subprocess (Kivy's window is one per process) with
+``DISPLAY`` pointing at the test's Xvfb. The app runs its own asyncio lifecycle
+(``async_run``, pack refresh from ``--hub``); this driver waits for it, then
+pushes a BLE trace through the app's bleak detection callback with real
+``BLEDevice``/``AdvertisementData`` objects, advancing a manual clock, and
+records the "near you" card as the screen shows it.
+
+    python -m tests.phone.drive_app --state DIR --hub URL --out result.json
+        [--trace FILE] [--shots DIR] [--tour]
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import psutil  # noqa: E402
+
+from phone.window import configure_window  # noqa: E402
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+async def frames(n: int = 3) -> None:
+    for _ in range(n):
+        await asyncio.sleep(1 / 30)
+
+
+def shot(path: Path) -> None:
+    from kivy.core.window import Window
+
+    made = Window.screenshot(name=str(path.with_suffix("")) + ".png")
+    shutil.move(made, path)
+
+
+async def drive(
+    app: Any, args: argparse.Namespace, clock: ManualClock, out: dict[str, Any]
+) -> None:
+    from beacon_agent.trace import read_trace
+    from phone.scanner import to_bleak
+
+    deadline = time.monotonic() + 60
+    while app.manager is None or not app.refreshed.is_set():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not start")
+        await asyncio.sleep(0.02)
+    await frames(2)
+    out["cold_start_s"] = time.perf_counter() - STARTED
+    out["first_screen"] = app.screen
+    out["status"] = app.status
+    out["exhibition_title"] = app.exhibition_title
+    out["pack_version"] = app.pack.version if app.pack else None
+    shots = Path(args.shots) if args.shots else None
+    if shots:
+        shots.mkdir(parents=True, exist_ok=True)
+        shot(shots / "phone-welcome.png")
+    app.start_visit()
+    await frames()
+    out["browse_count"] = len(app.search_rows(""))
+    seen: list[tuple[float, str, str]] = []  # (t, artwork id, title on screen) per change
+    if args.trace:
+        records = list(read_trace(Path(args.trace)))
+        near = app.manager.get_screen("near")
+        end = records[-1].t + 12.0
+        i = 0
+        step = 0
+        shoot_at: float | None = None  # the near screen is shot once, at the second artwork
+        while clock.t <= end:
+            while i < len(records) and records[i].t <= clock.t:
+                app.feed.detection_callback(*to_bleak(records[i]))
+                i += 1
+            app.update_nearby()
+            title = near.ids.card.ids.title.text if app.near_id else ""
+            if not seen or seen[-1][1] != app.near_id:
+                seen.append((round(clock.t, 2), app.near_id, title))
+                if len(seen) == 3 and shots:
+                    shoot_at = clock.t + 8.0
+            if shoot_at is not None and clock.t >= shoot_at:
+                shoot_at = None
+                await frames(4)
+                shot(shots / "phone-near.png")  # type: ignore[operator]
+            clock.t = round(clock.t + 0.1, 3)
+            step += 1
+            if step % 10 == 0:
+                await asyncio.sleep(0)  # let Kivy draw now and then
+        out["heard"] = app.feed.heard
+        out["ignored"] = app.feed.ignored
+        out["tracked"] = app.ranging.tracked()
+        out["switches"] = app.ranging.switches
+    out["card"] = seen
+    out["usage_events"] = len(app.usage.events)
+    if args.tour and app.pack is not None:
+        first = app.pack.artworks[0].id
+        app.open_artwork(first, "browse")
+        await frames(6)
+        out["artwork_title"] = app.manager.get_screen("artwork").ids.title.text
+        out["artwork_image"] = app.art_image
+        out["artwork_audio"] = app.art_audio
+        if shots:
+            shot(shots / "phone-artwork.png")
+        app.show("browse")
+        browse = app.manager.get_screen("browse")
+        browse.ids.query.text = "lumiere"
+        await frames(4)
+        out["search_lumiere"] = [w.artwork_id for w in reversed(browse.ids.results.children)]
+        if shots:
+            shot(shots / "phone-browse.png")
+        browse.ids.query.text = ""
+        app.show("info")
+        await frames(4)
+        out["info_hours"] = app.info_hours
+        if shots:
+            shot(shots / "phone-info.png")
+        app.show("settings")
+        app.choose_language("fr")
+        app.step_text_size(1)
+        await frames(4)
+        out["language_after"] = app.language
+        out["title_fr"] = app.exhibition_title
+        if shots:
+            shot(shots / "phone-settings.png")
+    out["rss_mb"] = psutil.Process().memory_info().rss / 2**20
+    app.stop()
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    configure_window()
+    from phone.app import PhoneApp
+
+    clock = ManualClock()
+    app = PhoneApp(Path(args.state), clock=clock, hub_url=args.hub, scan=False)
+    out: dict[str, Any] = {}
+    driver = asyncio.ensure_future(drive(app, args, clock, out))
+    await app.async_run(async_lib="asyncio")
+    await driver
+    return out
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--state", required=True)
+    parser.add_argument("--hub", default=None)
+    parser.add_argument("--trace", default=None)
+    parser.add_argument("--shots", default=None)
+    parser.add_argument("--tour", action="store_true")
+    parser.add_argument("--out", required=True)
+    arguments = parser.parse_args()
+    result = asyncio.run(main(arguments))
+    Path(arguments.out).write_text(json.dumps(result, indent=1))

@@ -1,0 +1,99 @@
+"""The real phone app in a portrait window under Xvfb, fed a BLE trace, against a real hub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from hub.client.manifest import PublicPack, public_pack_decoder
+from phone import pack
+from tests.phone.conftest import drive_app, hub_url
+from tests.phone.trace import write_walk_trace
+
+pytestmark = pytest.mark.display
+
+# Three neighbouring artworks of the demo's first room, in wall order.
+WALK = ["t01", "t02", "t03"]
+
+
+async def fetch_pack(server: TestServer) -> PublicPack:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{hub_url(server)}/api/v1/public/pack") as response,
+    ):
+        assert response.status == 200
+        return public_pack_decoder.decode(await response.read())
+
+
+async def walk_trace(server: TestServer, path: Path) -> tuple[PublicPack, list[str | None], int]:
+    """A walk past the three artworks; the pack, the true card sequence and its changes."""
+    public = await fetch_pack(server)
+    beacons = {b.id: b for b in public.beacons}
+    walk = write_walk_trace(path, [beacons[b] for b in WALK], strangers=4)
+    return public, [artwork or "" for _, artwork in walk.truth], walk.true_changes()
+
+
+async def test_near_card_follows_a_walk_past_three_artworks_without_flicker(
+    demo_hub: TestServer, xvfb: str, tmp_path: Path
+) -> None:
+    public, truth, true_changes = await walk_trace(demo_hub, tmp_path / "walk.jsonl")
+    result = await drive_app(
+        xvfb,
+        tmp_path,
+        "--state",
+        str(tmp_path / "phone"),
+        "--hub",
+        hub_url(demo_hub),
+        "--trace",
+        str(tmp_path / "walk.jsonl"),
+    )
+    # The app fetched the pack from the hub before the walk.
+    assert result["pack_version"] == public.version
+    assert result["first_screen"] == "welcome"
+    card = result["card"]
+    shown = [artwork for _, artwork, _ in card]
+    assert shown == truth == ["", "aube-sur-la-lagune", "champ-de-lumiere", "halo", ""]
+    switches = len(card) - 1
+    assert switches == true_changes  # one switch per true change: no flicker
+    titles = {a.id: a.title[public.exhibition.default_language] for a in public.artworks}
+    for _, artwork, title_on_screen in card:
+        assert title_on_screen == (titles[artwork] if artwork else "")
+    # The other devices around were heard and dropped; only museum beacons were ever tracked.
+    assert result["ignored"] > 50
+    assert set(result["tracked"]) <= set(WALK)
+    assert result["usage_events"] == 0  # nothing is recorded without the visitor's opt-in
+
+
+async def test_app_starts_from_its_cache_with_no_network(
+    demo_hub: TestServer, xvfb: str, tmp_path: Path
+) -> None:
+    state = tmp_path / "phone"
+    first = await pack.refresh(pack.PackCache(state), hub_url(demo_hub))
+    assert first.changed and first.media_missing == 0
+    _, truth, _ = await walk_trace(demo_hub, tmp_path / "walk.jsonl")
+    dead = hub_url(demo_hub)
+    await demo_hub.close()  # the hub is gone: the galleries have no network
+    result = await drive_app(
+        xvfb,
+        tmp_path,
+        "--state",
+        str(state),
+        "--hub",
+        dead,
+        "--trace",
+        str(tmp_path / "walk.jsonl"),
+        "--tour",
+    )
+    assert result["pack_version"] == first.pack.version
+    assert result["status"]  # says it is offline
+    assert result["browse_count"] == len(first.pack.artworks)
+    assert [artwork for _, artwork, _ in result["card"]] == truth
+    # The artwork page shows the phone-sized image and audio from the cache.
+    assert Path(result["artwork_image"]).parent == state / "media"
+    assert Path(result["artwork_image"]).is_file()
+    assert Path(result["artwork_audio"]).is_file()
+    assert result["search_lumiere"]
+    assert result["info_hours"]
