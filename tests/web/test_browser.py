@@ -1,0 +1,193 @@
+"""The page in Debian's real Chromium (Playwright) against a real hub on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.client.events import new_event_id, utc_now
+from tests.web.conftest import PASSWORD, USER
+from tests.web.hubthread import HubThread
+
+pytestmark = [pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubThread]:
+    with HubThread(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def log_in(page: Any, hub: HubThread, password: str = PASSWORD) -> None:
+    page.goto(f"{hub.url}/admin/login")
+    page.fill("#user", USER)
+    page.fill("#password", password)
+    page.click("form[action='/admin/login'] button[type='submit']")
+
+
+def pair(page: Any, hub: HubThread, kind: str, name: str) -> tuple[str, str]:
+    """Make a code on the page, enroll over the API; returns (device id, token)."""
+    page.goto(f"{hub.url}/admin/devices")
+    page.select_option("#pair-kind", kind)
+    page.fill("#pair-name", name)
+    page.click("form[action='/admin/devices/pair'] button[type='submit']")
+    code = page.text_content("#pairing-code").strip()
+    assert page.locator(".qr svg").count() == 1
+    status, body = hub.api("/api/v1/devices/enroll", {"code": code, "kind": kind, "name": name})
+    assert status == 201
+    return body["device_id"], body["token"]
+
+
+def visits(n: int) -> list[dict[str, Any]]:
+    """Generated visits: n visitors going from the first zone to the second."""
+    now = utc_now() - timedelta(minutes=30)
+    out = []
+    for i in range(n):
+        for zone, offset, dwell in (("salle-1", 0, 30 + i), ("salle-2", 60 + i, 200 + 10 * i)):
+            start = now + timedelta(seconds=offset + i)
+            end = start + timedelta(seconds=dwell)
+            out.append({"id": new_event_id(), "type": "visit", "ts": end.isoformat(),
+                        "zone": zone, "visitor": f"{i:016x}", "start": start.isoformat(),
+                        "end": end.isoformat(), "dwell_s": float(dwell), "samples": 8})
+    for i in range(n):
+        session = f"{i:08x}"
+        out.append({"id": new_event_id(), "type": "interaction", "ts": now.isoformat(),
+                    "session": session, "action": "session_start", "language": "fr"})
+        out.append({"id": new_event_id(), "type": "interaction", "ts": now.isoformat(),
+                    "session": session, "action": "view_artwork", "artwork": "halo",
+                    "language": ["fr", "en", "de"][i % 3]})
+    return out
+
+
+def test_technician_journey_in_chromium(hub: HubThread, browser_page: Any) -> None:
+    page = browser_page
+    # a wrong password is refused
+    log_in(page, hub, password="wrong password")
+    assert "Wrong user name or password" in page.text_content("#login-error")
+    assert "/admin/login" in page.url
+    # the right one opens the overview
+    log_in(page, hub)
+    page.wait_for_url(re.compile(r"/admin/$"))
+    assert page.locator("h1").text_content() == "Overview"
+
+    # pair a beacon agent, see it online after its heartbeat, revoke it
+    device_id, token = pair(page, hub, "beacon", "Agent salle 1")
+    assert hub.api("/api/v1/devices/heartbeat", {"version": "0.1.0"}, token)[0] == 200
+    page.goto(f"{hub.url}/admin/devices")
+    row = page.locator(f'tr[data-device="{device_id}"]')
+    assert row.locator(".status-online").text_content() == "online"
+    # events sent with its token show in the charts
+    status, body = hub.api("/api/v1/events", {"events": visits(8)}, token)
+    assert status == 200 and body["accepted"] == 32
+    page.goto(f"{hub.url}/admin/analytics")
+    page.wait_for_selector('[data-chart="visitors"][data-drawn]')
+    for name in ("visitors", "dwell", "kiosk", "languages"):
+        chart = page.locator(f'[data-chart="{name}"]')
+        assert int(chart.get_attribute("data-drawn") or "0") > 0, name
+        assert chart.locator("canvas").count() == 1, name
+    flows = page.locator("#h-flows").locator("xpath=..").text_content() or ""
+    assert "salle-1" in flows and "salle-2" in flows  # 8 visitors >= k = 5
+    page.screenshot(path=str(DOCS_IMG / "web-analytics.png"), full_page=True)
+
+    page.goto(f"{hub.url}/admin/devices")
+    page.once("dialog", lambda d: d.accept())
+    page.click(f'tr[data-device="{device_id}"] button.danger')
+    page.wait_for_selector(f'tr[data-device="{device_id}"] .status-revoked')
+    assert hub.api("/api/v1/devices/heartbeat", {}, token)[0] == 401
+
+    # edit an artwork text: HTML in a title stays text; the published content follows
+    page.goto(f"{hub.url}/admin/content/artworks/halo")
+    langs = page.locator("fieldset legend span").all_text_contents()
+    lang = "en" if "en" in langs else langs[0]  # the guide follows the browser's language
+    for each in langs:
+        page.fill(f"#title-{each}", "<em>Halo</em> <script>alert(1)</script>")
+    page.fill(f"#text-{lang}", "Un nouveau texte pour la salle.")
+    page.click("form[action='/admin/content/artworks/halo'] button[type='submit']")
+    assert "Saved and published" in page.text_content("p.notice")
+    page.goto(f"{hub.url}/admin/content")
+    cell = page.locator("td", has_text="<em>Halo</em>")
+    assert cell.count() == 1
+    assert page.locator("main em").count() == 0
+    if any(r.canonical.startswith("/guide/artworks") for r in hub.app.router.resources()):
+        page.goto(f"{hub.url}/guide/artworks/halo")
+        assert "Un nouveau texte pour la salle." in page.content()
+        assert "<em>Halo</em>" in page.inner_text("body")
+        assert page.locator("em", has_text="Halo").count() == 0
+    pack = page.request.get(f"{hub.url}/api/v1/public/pack").json()
+    halo = next(a for a in pack["artworks"] if a["id"] == "halo")
+    assert halo["text"][lang] == "Un nouveau texte pour la salle."
+
+    # a form posted without the CSRF token is refused
+    page.goto(f"{hub.url}/admin/sync")
+    page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
+    page.fill("#site_name", "Musée test")
+    page.click("form[action='/admin/settings'] button[type='submit']")
+    assert page.locator("h1").text_content() == "Form refused"
+
+    # log out: the pages need a login again
+    page.goto(f"{hub.url}/admin/")
+    page.click("form[action='/admin/logout'] button")
+    page.goto(f"{hub.url}/admin/devices")
+    assert "/admin/login" in page.url
+
+
+def test_main_pages_have_no_serious_accessibility_violations(
+    hub: HubThread, browser_page: Any
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = browser_page
+    log_in(page, hub)
+    page.wait_for_url(re.compile(r"/admin/$"))
+    device_id, token = pair(page, hub, "kiosk", "Kiosque entrée")
+    hub.api("/api/v1/devices/heartbeat", {"version": "0.1.0", "content_version": "x"}, token)
+    hub.api("/api/v1/events", {"events": visits(6)}, token)
+    axe = Axe()
+    shots = {"": "overview", "devices": "devices", "content": "content", "zones": "zones",
+             "analytics": None, "sync": "sync", "content/artworks/halo": None, "account": None}
+    for path, shot in shots.items():
+        page.goto(f"{hub.url}/admin/{path}")
+        if path == "analytics":
+            page.wait_for_selector('[data-chart="visitors"][data-drawn]')
+        results = axe.run(page)
+        bad = [
+            (v["id"], v["impact"], len(v["nodes"]))
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, (path, bad)
+        if shot:
+            page.screenshot(path=str(DOCS_IMG / f"web-{shot}.png"), full_page=True)
+    # a phone-sized screen: nothing wider than the viewport
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{hub.url}/admin/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    page.screenshot(path=str(DOCS_IMG / "web-overview-phone.png"), full_page=True)
