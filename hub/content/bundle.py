@@ -195,6 +195,6 @@ def bundle_json_schema() -> dict[str, object]:
             "zones.json (SourceZones), beacons.json (SourceBeacons), artworks/<id>.json "
             "(SourceArtwork). See docs/content-format.md."
         ),
-        "oneOf": refs,
+        "oneOf": list(refs),
         "$defs": components,
     }

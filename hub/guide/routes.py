@@ -96,7 +96,8 @@ def _not_found(request: web.Request, content: PublishedContent) -> web.Response:
 @routes.get("/guide")
 async def guide_redirect(request: web.Request) -> web.Response:
     """``/guide`` -> ``/guide/`` (keeping the query)."""
-    raise web.HTTPMovedPermanently(request.rel_url.with_path("/guide/").human_repr())
+    query = f"?{request.query_string}" if request.query_string else ""
+    raise web.HTTPMovedPermanently(f"{pages.GUIDE}{query}")
 
 
 @routes.get("/guide/")
