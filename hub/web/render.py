@@ -42,6 +42,7 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["nav"] = NAV
+    env.globals["site_name"] = ""
     return env
 
 

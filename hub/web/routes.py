@@ -20,7 +20,7 @@ from cimaise.errors import ContentError
 from hub.keys import CONTENT, SETTINGS, STORE
 from hub.store import StoredEvent
 from hub.store.migrations import apply_migrations
-from hub.web import auth, content_edit
+from hub.web import auth, content_edit, site_settings
 from hub.web.render import make_environment
 from hub.web.rollup_store import rollup_rows
 from hub.web.schema import COMPONENT, WEB_MIGRATIONS
@@ -52,6 +52,9 @@ async def web_ctx(app: web.Application) -> AsyncIterator[None]:
     if state is None:
         state = WebState(store=store, templates=make_environment())
         app[WEB] = state
+    with store.read() as conn:
+        stored = site_settings.read_all(conn)
+    state.templates.globals["site_name"] = stored.get("site_name") or ""
     await _follow_edited_content(app)
     tz = state.tz
 

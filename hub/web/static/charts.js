@@ -20,23 +20,32 @@
     return { names: names, data: data };
   }
 
-  function draw(el, labels, names, data, bars) {
-    var series = [{ label: "x", value: function (u, v) { return v == null ? "" : labels[v]; } }];
+  function draw(el, xLabel, labels, names, data, bars) {
+    var series = [{ label: xLabel, value: function (u, v) { return v == null ? "" : labels[v]; } }];
     names.forEach(function (name, i) {
       var s = { label: String(name), stroke: PALETTE[i % PALETTE.length], width: 2 };
       if (bars) {
         s.fill = PALETTE[i % PALETTE.length] + "cc";
-        s.paths = uPlot.paths.bars({ size: [0.8 / Math.max(1, names.length), 60] });
+        s.paths = uPlot.paths.bars({ size: [0.7, 60] });
         s.points = { show: false };
+      } else {
+        s.points = { show: true, size: 6 };
       }
       series.push(s);
     });
     var opts = {
       width: width(el), height: 240, series: series,
-      scales: { x: { time: false, range: function (u, min, max) { return [min - 0.5, max + 0.5]; } } },
+      scales: {
+        x: { time: false, range: function () { return [-0.5, labels.length - 0.5]; } },
+        y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } }
+      },
       axes: [
         { values: function (u, vals) { return vals.map(function (v) { return labels[v] === undefined ? "" : labels[v]; }); },
-          incrs: [1], stroke: "#1b1b1f" },
+          splits: function (u) {
+            var step = Math.max(1, Math.ceil(labels.length / Math.max(1, Math.floor(u.bbox.width / devicePixelRatio / 48))));
+            var out = []; for (var i = 0; i < labels.length; i += step) out.push(i); return out;
+          },
+          stroke: "#1b1b1f", rotate: 0 },
         { stroke: "#1b1b1f" }
       ]
     };
@@ -57,17 +66,16 @@
         var hours = []; for (var h = 0; h < 24; h++) hours.push(h);
         p = pivot(chart.rows, 0, 1, 2, hours);
         labels = hours.map(function (h) { return (h < 10 ? "0" : "") + h + "h"; });
-        draw(el, labels, p.names, p.data, false);
+        draw(el, "hour", labels, p.names, p.data, false);
       } else if (name === "dwell") {
         p = pivot(chart.rows, 1, 0, 3, [0, 1, 2, 3, 4, 5, 6]);
-        draw(el, DWELL, p.names, p.data, true);
+        draw(el, "dwell", DWELL, p.names, p.data, false);
       } else {
-        labels = chart.rows.map(function (r) { return String(r[0]); });
+        // one bar per row (artwork, language): the first figure; the table has the others
+        var rows = chart.rows.slice(0, 30);
+        labels = rows.map(function (r) { return String(r[0]); });
         var xs = labels.map(function (_, i) { return i; });
-        var data = [xs];
-        var names = chart.columns.slice(1);
-        names.forEach(function (_, j) { data.push(chart.rows.map(function (r) { return r[j + 1]; })); });
-        draw(el, labels, names, data, true);
+        draw(el, chart.columns[0], labels, [chart.columns[1]], [xs, rows.map(function (r) { return r[1]; })], true);
       }
     });
   }

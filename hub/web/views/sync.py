@@ -75,6 +75,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
         shown["cloud_url"] = form.get("cloud_url", "")
         return await _page(request, errors=errors, values=shown, status=400)
     await state.store.run_write(lambda c: site_settings.write(c, values, state.clock()))
+    state.templates.globals["site_name"] = values.get("site_name") or ""
     return await _page(
         request,
         message="Settings saved. The site name shows at once; sync, privacy and retention "
