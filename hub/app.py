@@ -56,19 +56,27 @@ def create_app(
     app[HUB_ID] = load_hub_id(settings.data)
     for module in (devices, events, content, health, openapi):
         app.router.add_routes(module.routes)
-    _add_optional_routes(app)
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_content_ctx)
+    _add_optional_routes(app)
     if settings.zeroconf:
         app.cleanup_ctx.append(_announce_ctx)
     return app
 
 
 def _add_optional_routes(app: web.Application) -> None:
-    """Parts of the hub built beside the device API (the mobile guide), when present."""
+    """Parts of the hub mounted beside the device API, when this installation has them.
+
+    The mobile guide (``hub.guide.routes.routes``) and the technicians' page
+    (``hub.web.routes.routes`` and its ``web_ctx``, which runs after the store's).
+    """
     if importlib.util.find_spec("hub.guide.routes") is not None:
         guide = importlib.import_module("hub.guide.routes")
         app.router.add_routes(guide.routes)
+    if importlib.util.find_spec("hub.web.routes") is not None:
+        page = importlib.import_module("hub.web.routes")
+        app.router.add_routes(page.routes)
+        app.cleanup_ctx.append(page.web_ctx)
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:

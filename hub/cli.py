@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,42 @@ from cimaise.log import setup_logging
 from cimaise.settings import Settings, load_settings
 from hub.client.events import EVENT_TYPES
 
+# Hub subcommands that live beside the part they serve, loaded only when named.
+PART_COMMANDS: dict[str, str] = {
+    "sync": "hub.sync.cli:sync",
+    "admin": "hub.web.cli:admin",
+    "labels": "hub.labels.cli:labels",
+}
 
-@click.group(invoke_without_command=True)
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class HubGroup(click.Group):
+    """The hub's commands plus those of its parts (sync, admin, labels) when installed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        parts = [n for n, t in PART_COMMANDS.items() if _module_exists(t.partition(":")[0])]
+        return sorted({*super().list_commands(ctx), *parts})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        target = PART_COMMANDS.get(cmd_name)
+        if command is not None or target is None:
+            return command
+        module_name, _, attribute = target.partition(":")
+        if not _module_exists(module_name):
+            return None
+        found = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(found, click.Command)
+        return found
+
+
+@click.group(cls=HubGroup, invoke_without_command=True)
 @click.option(
     "--data",
     type=click.Path(file_okay=False, path_type=Path),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
+import sys
 
 from aiohttp import web
 
@@ -14,7 +17,11 @@ log = logging.getLogger(__name__)
 
 def run_hub(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM; in-flight requests finish, then the store closes."""
+    # The store's writer thread hands each commit back to the event loop: with the default
+    # 5 ms GIL switch interval a busy loop would delay every acknowledgement by up to 5 ms.
+    sys.setswitchinterval(0.0005)
     app = create_app(settings)
+    _start_sync(app)
     url = f"http://{settings.host}:{settings.port}/"
     log.info("hub listening on %s (data in %s)", url, settings.data)
     print(f"Cimaise hub: {url}", flush=True)
@@ -26,3 +33,14 @@ def run_hub(settings: Settings) -> None:
         access_log=None,
         shutdown_timeout=10.0,
     )
+
+
+def _start_sync(app: web.Application) -> None:
+    """The cloud sync worker and the store's chores (retention, disk budget), when installed.
+
+    Kept out of ``create_app`` so that tests choose their own sync options.
+    """
+    if importlib.util.find_spec("hub.sync.worker") is None:
+        return
+    worker = importlib.import_module("hub.sync.worker")
+    worker.setup_sync(app)

@@ -336,7 +336,10 @@ class Store:
     def _insert(
         self, conn: sqlite3.Connection, rows: Sequence[EventRow], received: str
     ) -> IngestResult:
-        before = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        hooks = bool(self._hooks)
+        before = (
+            conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0] if hooks else 0
+        )
         cursor = conn.executemany(
             _INSERT,
             [
@@ -355,7 +358,7 @@ class Store:
             ],
         )
         accepted = cursor.rowcount
-        if self._hooks and accepted:
+        if hooks and accepted:
             self._run_hooks(conn, rows, before, received)
         return IngestResult(accepted, len(rows) - accepted)
 

@@ -1,0 +1,368 @@
+"""Durable HTTP ingest against raw SQLite inserts, same run, same disk, same PRAGMAs.
+
+    .venv/bin/python bench/ingest.py [--dir DIR] [--batches-per-client N] [--singles N]
+
+Runs the hub in a subprocess and the clients in another process (loopback). Prints:
+- raw SQLite: rows/s inserting the same rows in batches of 100, one commit each, and
+  rows/s with one commit per row (WAL, synchronous=FULL, as the hub's store);
+- HTTP batched: 8 concurrent clients sending batches of 100 events: events/s, latency
+  p50/p99, and the ratio to the raw batched rate (target >= 1.0x, p99 < 25 ms);
+- HTTP single-event: 8 concurrent clients, one event per request: events/s and the
+  ratio to one commit per event (target >= 5x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hub.client.events import (  # noqa: E402
+    Event,
+    Interaction,
+    Visit,
+    encode_event,
+    new_event_id,
+    utc_now,
+)
+
+CLIENTS = 8
+BATCH = 100
+
+
+def make_events(n: int) -> list[Event]:
+    now = utc_now()
+    out: list[Event] = []
+    for i in range(n):
+        if i % 2:
+            out.append(
+                Interaction(
+                    id=new_event_id(),
+                    ts=now,
+                    session=secrets.token_hex(8),
+                    action="view_artwork",
+                    artwork=f"art-{i % 12}",
+                )
+            )
+        else:
+            out.append(
+                Visit(
+                    id=new_event_id(),
+                    ts=now,
+                    zone=f"room-{i % 4}",
+                    visitor=secrets.token_hex(8),
+                    start=now - timedelta(seconds=30),
+                    end=now,
+                    dwell_s=30.0,
+                    samples=12,
+                    min_distance_m=1.2,
+                )
+            )
+    return out
+
+
+# -- raw SQLite baseline -----------------------------------------------------------------
+def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float]:
+    from hub.api.events import event_row
+    from hub.devices.registry import Device
+    from hub.store.migrations import apply_migrations
+    from hub.store.rows import rfc3339
+    from hub.store.schema import CORE_MIGRATIONS
+    from hub.store.store import _INSERT, connect
+
+    device = Device(
+        id="bench",
+        kind="kiosk",
+        name="bench",
+        zone="room-1",
+        created="",
+        last_seen=None,
+        version=None,
+        content_version=None,
+        status=None,
+        revoked=None,
+    )
+    db = folder / "raw.db"
+    conn = connect(db)
+    apply_migrations(conn, "core", CORE_MIGRATIONS)
+
+    def params(events: list[Event]) -> list[tuple[object, ...]]:
+        received = rfc3339(utc_now())
+        out = []
+        for e in events:
+            r = event_row(e, device, "bench")
+            out.append(
+                (
+                    r.id,
+                    r.type,
+                    r.ts,
+                    received,
+                    r.device_id,
+                    r.site,
+                    r.zone,
+                    r.visitor,
+                    r.body.decode(),
+                )
+            )
+        return out
+
+    # The same rows the hub stores, built before the clock starts: only inserts are timed.
+    batches = [params(make_events(BATCH)) for _ in range(rows // BATCH)]
+    started = time.perf_counter()
+    for batch in batches:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(_INSERT, batch)
+        conn.execute("COMMIT")
+    batched = rows / (time.perf_counter() - started)
+
+    singles = params(make_events(single_rows))
+    started = time.perf_counter()
+    for row in singles:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(_INSERT, row)
+        conn.execute("COMMIT")
+    single = single_rows / (time.perf_counter() - started)
+    conn.close()
+    return batched, single
+
+
+# -- the client process ------------------------------------------------------------------
+async def run_clients(url: str, tokens: list[str], batches: int, size: int) -> dict[str, object]:
+    import aiohttp
+
+    bodies = [
+        [
+            b'{"events":[' + b",".join(encode_event(e) for e in make_events(size)) + b"]}"
+            for _ in range(batches)
+        ]
+        for _ in tokens
+    ]
+    latencies: list[float] = []
+    errors = 0
+
+    async def client(token: str, mine: list[bytes]) -> None:
+        nonlocal errors
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        async with aiohttp.ClientSession(headers=headers) as session:
+            for body in mine:
+                t0 = time.perf_counter()
+                async with session.post(f"{url}/api/v1/events", data=body) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        errors += 1
+                latencies.append(time.perf_counter() - t0)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(t, b) for t, b in zip(tokens, bodies, strict=True)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "events": batches * size * len(tokens),
+        "seconds": elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "errors": errors,
+    }
+
+
+def client_main() -> None:
+    spec = json.loads(sys.stdin.read())
+    result = asyncio.run(run_clients(spec["url"], spec["tokens"], spec["batches"], spec["size"]))
+    sys.stdout.write(json.dumps(result))
+
+
+def clients_in_process(url: str, tokens: list[str], batches: int, size: int) -> dict[str, float]:
+    spec = json.dumps({"url": url, "tokens": tokens, "batches": batches, "size": size})
+    out = subprocess.run(
+        [sys.executable, __file__, "--client"],
+        input=spec.encode(),
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
+
+
+# -- the hub process ---------------------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_hub(data: Path, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cimaise",
+            "hub",
+            "--data",
+            str(data),
+            "--content",
+            str(data / "none"),
+            "--port",
+            str(port),
+            "--no-zeroconf",
+            "--log-level",
+            "ERROR",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+
+
+def enroll_devices(data: Path, url: str, n: int) -> list[str]:
+    import urllib.request
+
+    tokens = []
+    for i in range(n):
+        code = (
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "cimaise",
+                    "hub",
+                    "pair",
+                    "--data",
+                    str(data),
+                    "--kind",
+                    "kiosk",
+                    "--name",
+                    f"bench-{i}",
+                ],
+                capture_output=True,
+                check=True,
+                cwd=ROOT,
+            )
+            .stdout.decode()
+            .split()[0]
+        )
+        request = urllib.request.Request(
+            f"{url}/api/v1/devices/enroll",
+            data=json.dumps({"code": code, "kind": "kiosk", "name": f"bench-{i}"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            tokens.append(json.loads(resp.read())["token"])
+    return tokens
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the hub exited")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    raise SystemExit("the hub did not start")
+
+
+def commit_counts(url: str) -> tuple[float, float]:
+    """(commits, events committed) so far, from the hub's /metrics."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line.startswith("cimaise_store_commit_events_"):
+            name, _, value = line.partition(" ")
+            values[name] = float(value)
+    return values.get("cimaise_store_commit_events_count", 0.0), values.get(
+        "cimaise_store_commit_events_sum", 0.0
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=None, help="where the databases go")
+    parser.add_argument("--batches-per-client", type=int, default=40)
+    parser.add_argument("--singles-per-client", type=int, default=150)
+    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        client_main()
+        return
+    folder = Path(tempfile.mkdtemp(prefix="cimaise-bench-", dir=args.dir))
+    try:
+        rows = CLIENTS * args.batches_per_client * BATCH
+        singles = CLIENTS * args.singles_per_client
+        raw_batched, raw_single = raw_rates(folder, rows, min(singles, 1000))
+        data = folder / "hub"
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        hub = start_hub(data, port)
+        try:
+            wait_healthy(url, hub)
+            tokens = enroll_devices(data, url, CLIENTS)
+            clients_in_process(url, tokens, 2, BATCH)  # warm-up
+            before = commit_counts(url)
+            batched = clients_in_process(url, tokens, args.batches_per_client, BATCH)
+            after = commit_counts(url)
+            batched_commits = (after[0] - before[0], after[1] - before[1])
+            commits_before = commit_counts(url)
+            single = clients_in_process(url, tokens, args.singles_per_client, 1)
+            commits_after = commit_counts(url)
+        finally:
+            hub.terminate()
+            hub.wait(30)
+        http_batched = batched["events"] / batched["seconds"]
+        http_single = single["events"] / single["seconds"]
+        print(f"disk: {folder} (WAL, synchronous=FULL)")
+        print(f"raw SQLite, batches of {BATCH}, one commit each: {raw_batched:,.0f} rows/s")
+        print(f"raw SQLite, one commit per row:             {raw_single:,.0f} rows/s")
+        print(
+            f"HTTP batched ({CLIENTS} clients x {args.batches_per_client} x {BATCH}): "
+            f"{http_batched:,.0f} events/s, p50 {batched['p50_ms']:.1f} ms, "
+            f"p99 {batched['p99_ms']:.1f} ms, errors {batched['errors']:.0f}"
+        )
+        print(
+            f"  ratio to raw batched: {http_batched / raw_batched:.2f}x (target >= 1.0x); "
+            f"p99 {batched['p99_ms']:.1f} ms / 25 ms = {batched['p99_ms'] / 25:.2f}"
+        )
+        print(
+            f"HTTP single-event ({CLIENTS} clients x {args.singles_per_client}): "
+            f"{http_single:,.0f} events/s, p50 {single['p50_ms']:.1f} ms, "
+            f"p99 {single['p99_ms']:.1f} ms, errors {single['errors']:.0f}"
+        )
+        print(f"  ratio to one commit per event: {http_single / raw_single:.2f}x (target >= 5x)")
+        groups = commits_after[0] - commits_before[0]
+        rows_committed = commits_after[1] - commits_before[1]
+        if groups:
+            print(f"  store commits: {groups:.0f}, {rows_committed / groups:.1f} events per commit")
+        print(
+            f"batched run: {batched_commits[1] / max(1, batched_commits[0]):.1f} events per commit"
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
