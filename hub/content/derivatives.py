@@ -123,7 +123,8 @@ class DerivativeCache:
                 variants[recipe.name] = original
                 continue
             variants[recipe.name] = self._store(current, recipe, alpha)
-        log.info("made %d derivatives of %s", len(variants), info.path)
+        made = sum(1 for ref in variants.values() if ref.sha256 != info.sha256)
+        log.info("made %d derivatives of %s", made, info.path)
         return variants
 
     def _store(self, image: Image.Image, recipe: Recipe, alpha: bool) -> MediaRef:

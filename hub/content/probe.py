@@ -29,6 +29,8 @@ def probe_file(bundle_dir: Path, rel: str) -> MediaInfo | str:
     try:
         if path.is_symlink() or not path.is_file():
             return "file not found (or not a regular file)"
+        if not path.resolve().is_relative_to(bundle_dir.resolve()):
+            return "file lies outside the bundle folder"
         size = path.stat().st_size
         if size > MAX_MEDIA_BYTES:
             return f"file too large ({size} bytes, at most {MAX_MEDIA_BYTES})"

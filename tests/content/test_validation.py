@@ -156,3 +156,16 @@ def test_missing_bundle_folder_is_a_content_error(tmp_path: Path) -> None:
     assert "not found" in error.problem
     assert library.current is None
     assert library.last_error is error
+
+
+def test_media_outside_the_bundle_is_refused(
+    bundle: Path, library: ContentLibrary, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (bundle / "media" / "halo.jpg").rename(outside / "halo.jpg")
+    (bundle / "media" / "linked").symlink_to(outside)
+    _set_art("image", "media/linked/halo.jpg")(bundle)
+    error = _refusal(library)
+    problems = error.problems if isinstance(error, BundleProblems) else [error]
+    assert any(p.file == ART and "outside the bundle" in p.problem for p in problems)
