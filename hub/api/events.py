@@ -81,7 +81,7 @@ async def ingest(request: web.Request) -> web.Response:
         raise
     try:
         envelope = _envelope.decode(body)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
         metrics.ingest_requests.labels("400").inc()
         raise ApiProblem(
             400, "invalid_body", f'the body must be {{"events": [...]}}: {exc}'

@@ -39,7 +39,7 @@ def decode_body(body: bytes, kind: type[T]) -> T:
     """Decode a JSON body into ``kind``, or raise a 400 problem naming what is wrong."""
     try:
         return msgspec.json.decode(body, type=kind)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
         raise ApiProblem(400, "invalid_body", f"the request body is not valid: {exc}") from None
 
 

@@ -264,3 +264,17 @@ async def test_healthz_and_metrics_report_store_and_ingest(
 
 def _fields(settings: Settings) -> dict[str, object]:
     return {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+
+
+async def test_deeply_nested_body_is_a_400_not_a_crash(
+    hub_app: web.Application, hub_url: str
+) -> None:
+    nested = b'{"events":[' + b"[" * 50_000 + b"]" * 50_000 + b"]}"
+    async with await enroll(hub_app, hub_url) as client:
+        for path in ("/api/v1/events", "/api/v1/devices/heartbeat"):
+            async with client.session.post(
+                f"{hub_url}{path}",
+                data=nested,
+                headers={"Authorization": f"Bearer {client.token}"},
+            ) as resp:
+                assert resp.status == 400, path
