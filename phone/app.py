@@ -238,7 +238,8 @@ class PhoneApp(App):  # type: ignore[misc]
         self.info_access = guide.text(info.accessibility, lang, fallback)
         self.info_address = info.address or ""
         self.info_events = "\n\n".join(
-            f"{e.date}  {guide.text(e.title, lang, fallback)}\n{guide.text(e.text, lang, fallback)}"
+            f"{guide.when(e.date)}  {guide.text(e.title, lang, fallback)}\n"
+            + guide.text(e.text, lang, fallback)
             for e in info.events
         )
         self._set_card(self.nearby, force=True)

@@ -24,6 +24,11 @@ def text(texts: Mapping[str, str], language: str, fallback: str = "") -> str:
     return texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
 
 
+def when(date: str) -> str:
+    """An event's ISO date as visitors read it: ``2026-12-05T15:00`` -> ``2026-12-05 15:00``."""
+    return date.replace("T", " ")
+
+
 def fold(value: str) -> str:
     """Lower case without accents, so 'ecole' finds 'École'."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())

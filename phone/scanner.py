@@ -49,6 +49,11 @@ async def scan(feed: ScanFeed, stop: asyncio.Event) -> None:
     """Scan with bleak until ``stop`` is set (needs a Bluetooth adapter and permission)."""
     from bleak import BleakScanner
 
+    from phone.permissions import async_request_ble_permissions
+
+    if not await async_request_ble_permissions():
+        return
+
     # Active scanning: Android delivers scan responses, some beacons put frames there.
     async with BleakScanner(detection_callback=feed.detection_callback, scanning_mode="active"):
         log.info("scanning for the museum's beacons")

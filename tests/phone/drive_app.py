@@ -128,11 +128,11 @@ async def drive(
         if shots:
             shot(shots / "phone-info.png")
         app.show("settings")
-        app.choose_language("fr")
+        app.choose_language("en")
         app.step_text_size(1)
         await frames(4)
         out["language_after"] = app.language
-        out["title_fr"] = app.exhibition_title
+        out["title_en"] = app.exhibition_title
         if shots:
             shot(shots / "phone-settings.png")
     out["rss_mb"] = psutil.Process().memory_info().rss / 2**20
