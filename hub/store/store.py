@@ -120,11 +120,14 @@ class Store:
         max_bytes: int | None = None,
         observer: CommitObserver | None = None,
         max_group_rows: int = 10_000,
+        group_wait_s: float = 0.002,
     ) -> None:
         self.path = Path(path)
         self.max_bytes = max_bytes
         self.observer = observer
         self.max_group_rows = max_group_rows
+        self.group_wait_s = group_wait_s
+        self._expected = 1  # writes in the last group: how many to wait for in the next
         self.last_error: str | None = None
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -255,17 +258,32 @@ class Store:
                 assert isinstance(first, _Job)
                 group = [first]
                 rows = len(first.rows or ())
+                deadline: float | None = None
                 while rows < self.max_group_rows:
                     try:
                         item = self._queue.get_nowait()
                     except queue.Empty:
-                        break
+                        # As many writers as last time are probably on their way (devices
+                        # answered by the last commit send their next request): wait a
+                        # little for them, so they share this commit instead of the next.
+                        if len(group) >= self._expected or self.group_wait_s <= 0:
+                            break
+                        if deadline is None:
+                            deadline = time.monotonic() + self.group_wait_s
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        try:
+                            item = self._queue.get(timeout=left)
+                        except queue.Empty:
+                            break
                     if item is _STOP:
                         stopping = True
                         break
                     assert isinstance(item, _Job)
                     group.append(item)
                     rows += len(item.rows or ())
+                self._expected = len(group)
                 self._commit_group(conn, group)
         finally:
             while True:  # nobody will serve what is still queued
