@@ -399,6 +399,7 @@ class BeaconAgent:
         base = start_wall - end_t if speed == 0 or speed > 1 else start_wall
         until = math.inf if self.options.duration is None else self.options.duration
         self._rebase(base + first_trace_time(path))
+        next_pump = start_wall + PUMP_S
         core = self.core
         assert core is not None
         cached = core.cached
@@ -440,7 +441,10 @@ class BeaconAgent:
                 feed(classified, line.address, line.rssi, line.tx_power, now)
             self._now = base + (lines[-1].t if lines else 0.0)
             lines_fed += len(lines)
-            await self._send_events()
+            if self.clock() >= next_pump or speed > 0:
+                # an outbox commit (fsync) per pump, not per block
+                next_pump = self.clock() + PUMP_S
+                await self._send_events()
             await asyncio.sleep(0)
         self._now = min(self.clock(), base + end_t) if speed == 0 else self._now
         _log.info("replay of %s done: %d advertisements", path.name, lines_fed)

@@ -13,7 +13,7 @@ one filter update.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from beacon_agent.distance import DEFAULT_POWER_AT_1M, EDDYSTONE_0M_TO_1M_DB
@@ -67,7 +67,6 @@ class CoreStats:
     without_key: int = 0
     visits: int = 0
     occupancy: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 def classify(
@@ -96,9 +95,14 @@ class AgentCore:
 
     def __init__(self, config: TrackerConfig, beacons: Iterable[Beacon] = ()) -> None:
         self.tracker = Tracker(config)
+        self._observe = self.tracker.observe
         self.pseudonyms = Pseudonymizer()
         self.health = HealthBook()
-        self.stats = CoreStats()
+        self._visitor_samples = 0
+        self._beacon_samples = 0
+        self._without_key = 0
+        self._visits = 0
+        self._occupancy = 0
         self._identities = BeaconIdentities(beacons)
         self._cache: dict[Hashable, Classified] = {}
         self._next_tick = 0.0
@@ -128,7 +132,8 @@ class AgentCore:
         now: float,
     ) -> None:
         """One advertisement as a scanner reports it."""
-        key = (tuple(manufacturer_data.items()), tuple(service_data.items()))
+        # one flat tuple: (company id, bytes) and (uuid, bytes) pairs never collide
+        key = (*manufacturer_data.items(), *service_data.items())
         classified = self._cache.get(key)
         if classified is None:
             classified = self.remember(
@@ -168,21 +173,26 @@ class AgentCore:
     def feed_classified(
         self, classified: Classified, address: str, rssi: float, tx_power: int | None, now: float
     ) -> None:
-        """One advertisement whose payload is already classified."""
-        self.stats.adverts += 1
+        """One advertisement whose payload is already classified (the hot path)."""
         if now >= self._next_tick:
             self.tick(now)
         kind = classified[0]
         if kind == VISITOR:
-            pseudonym = self.pseudonyms.pseudonym(address)
+            pseudonym = self.pseudonyms.cache.get(address)
             if pseudonym is None:
-                self.stats.without_key += 1
-                return
-            self.stats.visitor_samples += 1
-            power = DEFAULT_POWER_AT_1M if tx_power is None else tx_power - EDDYSTONE_0M_TO_1M_DB
-            self.tracker.observe(pseudonym, rssi, now, power)
+                pseudonym = self.pseudonyms.pseudonym(address)
+                if pseudonym is None:
+                    self._without_key += 1
+                    return
+            self._visitor_samples += 1
+            self._observe(
+                pseudonym,
+                rssi,
+                now,
+                DEFAULT_POWER_AT_1M if tx_power is None else tx_power - EDDYSTONE_0M_TO_1M_DB,
+            )
             return
-        self.stats.beacon_samples += 1
+        self._beacon_samples += 1
         if kind == FIXED:
             beacon_id = classified[1]
             assert beacon_id is not None
@@ -191,6 +201,18 @@ class AgentCore:
             tlm = classified[2]
             assert tlm is not None
             self.health.telemetry(address, tlm, rssi, now)
+
+    @property
+    def stats(self) -> CoreStats:
+        """Counters since start."""
+        return CoreStats(
+            adverts=self._visitor_samples + self._beacon_samples + self._without_key,
+            visitor_samples=self._visitor_samples,
+            beacon_samples=self._beacon_samples,
+            without_key=self._without_key,
+            visits=self._visits,
+            occupancy=self._occupancy,
+        )
 
     def tick(self, now: float) -> None:
         """Housekeeping: key expiry, devices no longer heard, occupancy intervals."""
@@ -210,9 +232,9 @@ class AgentCore:
         out = self.tracker.events()
         for event in out:
             if isinstance(event, Visit):
-                self.stats.visits += 1
+                self._visits += 1
             else:
-                self.stats.occupancy += 1
+                self._occupancy += 1
         return out
 
     def beacon_health(self) -> list[BeaconHealth]:

@@ -41,11 +41,12 @@ def pseudonym_of(key: bytes, address: str) -> str:
 class Pseudonymizer:
     """Turns addresses into pseudonyms under the current key, or None without one."""
 
-    __slots__ = ("_cache", "_key")
+    __slots__ = ("_key", "cache")
 
     def __init__(self) -> None:
         self._key: PseudonymKey | None = None
-        self._cache: dict[str, str] = {}
+        #: address -> pseudonym under the current key; read it for speed, never write it
+        self.cache: dict[str, str] = {}
 
     @property
     def key_id(self) -> str | None:
@@ -59,7 +60,7 @@ class Pseudonymizer:
             self._key = key  # same secret, maybe a new expiry
             return False
         self._key = key
-        self._cache = {}
+        self.cache = {}
         return old is not None or key is not None
 
     def expire(self, now: float) -> bool:
@@ -72,13 +73,13 @@ class Pseudonymizer:
 
     def pseudonym(self, address: str) -> str | None:
         """The pseudonym of an address, or None when no key is available."""
-        cached = self._cache.get(address)
+        cached = self.cache.get(address)
         if cached is not None:
             return cached
         key = self._key
         if key is None:
             return None
-        if len(self._cache) >= MAX_CACHED:
-            self._cache = {}
-        value = self._cache[address] = pseudonym_of(key.secret, address)
+        if len(self.cache) >= MAX_CACHED:
+            self.cache = {}
+        value = self.cache[address] = pseudonym_of(key.secret, address)
         return value

@@ -98,6 +98,9 @@ class SimConfig:
     rotation_s: float = 900.0
     loss: float = 0.25
     noise_db: float = 4.0
+    # deep fades (a body between phone and agent, multipath): this share of samples
+    # loses 5-20 dB more; BLE RSSI noise is heavy-tailed, not Gaussian
+    fade_share: float = 0.15
     tag_interval_s: float = 1.0
     tlm_every: int = 10  # one TLM frame every this many tag advertisements
 
@@ -168,6 +171,8 @@ class GallerySimulation:
         self.me = (self.listen * ROOM_W + ROOM_W / 2, ROOM_H / 2)
         self.truth: list[TrueVisit] = []
         self._visitors = 0
+        #: phone address -> visitor number (in memory, for tests and benchmarks only)
+        self.owners: dict[str, int] = {}
 
     def _room_of(self, x: float) -> int:
         return min(len(self.zones) - 1, max(0, int(x // ROOM_W)))
@@ -175,7 +180,10 @@ class GallerySimulation:
     def _rssi(self, x: float, y: float, power: float) -> float:
         d = math.hypot(x - self.me[0], y - self.me[1])
         walls = abs(self._room_of(x) - self.listen)
-        return rssi_at(d, power) - WALL_DB * walls + self.rng.gauss(0.0, self.config.noise_db)
+        rssi = rssi_at(d, power) - WALL_DB * walls + self.rng.gauss(0.0, self.config.noise_db)
+        if self.rng.random() < self.config.fade_share:
+            rssi -= self.rng.uniform(5.0, 20.0)
+        return rssi
 
     def _tags(self) -> list[_Tag]:
         tags = []
@@ -256,6 +264,7 @@ class GallerySimulation:
         tx_power = rng.choice((None, None, 12, 7))
         phone = _Phone(number, path, now, payload, tx_power)
         phone.address = _random_address(rng, static=False)
+        self.owners[phone.address] = number
         phone.rotate_at = t + rng.uniform(0, config.rotation_s)
         return phone
 
@@ -324,6 +333,7 @@ class GallerySimulation:
             )
             if t >= phone.rotate_at:
                 phone.address = _random_address(rng, static=False)
+                self.owners[phone.address] = phone.visitor
                 phone.rotate_at = t + config.rotation_s * rng.uniform(0.9, 1.1)
             if rng.random() < config.loss:
                 continue
