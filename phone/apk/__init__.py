@@ -1,0 +1,1 @@
+"""The guide's Android packaging: its entry point and the staging of its sources."""
