@@ -21,6 +21,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -62,6 +63,8 @@ async def drive(
         await asyncio.sleep(0.02)
     await frames(2)
     out["cold_start_s"] = time.perf_counter() - STARTED
+    sys.stdout.write("@@ready\n")  # for a parent timing the start from outside
+    sys.stdout.flush()
     out["first_screen"] = app.screen
     out["status"] = app.status
     out["exhibition_title"] = app.exhibition_title
