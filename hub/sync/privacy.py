@@ -9,6 +9,7 @@ listed here. In ``anonymous`` mode (the default) a visit's pseudonym is dropped;
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -113,6 +114,38 @@ def to_line(row: StoredRow, mode: PrivacyMode) -> bytes | None:
     if record is None:
         return None
     return _encoder.encode(record) + b"\n"
+
+
+def event_lines(
+    rows: Iterable[tuple[int, str, str, str, str | None, str]], mode: PrivacyMode
+) -> list[tuple[int, bytes | None]]:
+    """``(seq, line)`` for ``(seq, received, device_id, site, zone, body)`` rows (hot path).
+
+    The same transform as ``to_line``, without building a ``StoredRow`` per event: the
+    export reads and transforms hundreds of thousands of rows at a time.
+    """
+    decode = _decoder.decode
+    encode = _encoder.encode
+    keep_visitor = mode == "pseudonymous"
+    out: list[tuple[int, bytes | None]] = []
+    append = out.append
+    for seq, received, device, site, zone, body in rows:
+        try:
+            record = decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            append((seq, None))
+            continue
+        record.site = site
+        record.device = device
+        record.received = received
+        kind = type(record)
+        if kind is VisitRecord:
+            if not keep_visitor:
+                record.visitor = None
+        elif kind is InteractionRecord:
+            record.zone = zone
+        append((seq, encode(record) + b"\n"))
+    return out
 
 
 def flow_line(record: FlowRecord) -> bytes:

@@ -11,6 +11,7 @@ commit, and a batch id seen before gets 200 ``duplicate`` without storing anythi
 from __future__ import annotations
 
 import asyncio
+import gzip
 import logging
 import sqlite3
 import threading
@@ -58,7 +59,11 @@ def problem(status: int, code: str, detail: str) -> web.Response:
 
 
 class ReceivedBatches:
-    """The receiver's SQLite file: every batch once, its records in arrival order."""
+    """The receiver's SQLite file: every batch once, as sent (gzip NDJSON), in arrival order.
+
+    Keeping the body as sent keeps the receiver's own work small and lets anyone check
+    the signature again later; ``read_records`` unpacks the records for exports.
+    """
 
     def __init__(self, data: Path) -> None:
         data.mkdir(parents=True, exist_ok=True)
@@ -67,40 +72,22 @@ class ReceivedBatches:
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
-        for statement in (
-            "CREATE TABLE IF NOT EXISTS batches (site TEXT NOT NULL, batch TEXT NOT NULL, "
-            "received TEXT NOT NULL, records INTEGER NOT NULL, bytes INTEGER NOT NULL, "
-            "PRIMARY KEY (site, batch))",
-            "CREATE TABLE IF NOT EXISTS records (n INTEGER PRIMARY KEY, site TEXT NOT NULL, "
-            "batch TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, line TEXT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS records_id ON records(id)",
-        ):
-            self._conn.execute(statement)
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS batches (n INTEGER PRIMARY KEY, site TEXT NOT NULL, "
+            "batch TEXT NOT NULL, received TEXT NOT NULL, records INTEGER NOT NULL, "
+            "body BLOB NOT NULL, UNIQUE (site, batch))"
+        )
 
-    def store(self, site: str, batch: str, lines: list[tuple[str, str, bytes]], size: int) -> bool:
-        """Store a batch's ``(type, id, line)`` records once; False when it was already stored."""
+    def store(self, site: str, batch: str, records: int, body: bytes) -> bool:
+        """Store a batch once (committed on return); False when it was already stored."""
         received = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self._conn.execute(
-                    "INSERT INTO batches(site, batch, received, records, bytes) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (site, batch, received, len(lines), size),
-                )
-                if cur.rowcount == 0:
-                    self._conn.execute("ROLLBACK")
-                    return False
-                self._conn.executemany(
-                    "INSERT INTO records(site, batch, type, id, line) VALUES (?, ?, ?, ?, ?)",
-                    [(site, batch, kind, rid, line.decode()) for kind, rid, line in lines],
-                )
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-        return True
+            cur = self._conn.execute(
+                "INSERT INTO batches(site, batch, received, records, body) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (site, batch, received, records, body),
+            )
+        return cur.rowcount == 1
 
     def close(self) -> None:
         """Close the database."""
@@ -109,10 +96,16 @@ class ReceivedBatches:
 
 
 def read_records(data: Path, after: int = 0) -> Iterator[tuple[int, str]]:
-    """``(n, line)`` of every stored record after ``n``, in arrival order (for exports)."""
+    """``(n, line)`` of every stored record after the ``n``-th, in arrival order (exports)."""
     conn = sqlite3.connect(f"file:{data / DB_NAME}?mode=ro", uri=True)
     try:
-        yield from conn.execute("SELECT n, line FROM records WHERE n > ? ORDER BY n", (after,))
+        n = 0
+        for (body,) in conn.execute("SELECT body FROM batches ORDER BY n"):
+            for line in gzip.decompress(body).decode().splitlines():
+                if line.strip():
+                    n += 1
+                    if n > after:
+                        yield n, line
     finally:
         conn.close()
 
@@ -199,7 +192,7 @@ def create_receiver_app(
         except BatchRefused as refused:
             log.warning("batch refused (%d %s): %s", refused.status, refused.code, refused.detail)
             return problem(refused.status, refused.code, refused.detail)
-        stored = await asyncio.to_thread(app[STORE].store, site, batch, lines, len(body))
+        stored = await asyncio.to_thread(app[STORE].store, site, batch, len(lines), body)
         status = "stored" if stored else "duplicate"
         log.info("batch %s from %s: %s (%d records)", batch, site, status, len(lines))
         return web.json_response({"status": status, "batch": batch, "records": len(lines)})

@@ -23,7 +23,7 @@ from typing import Any, Final, Protocol
 from cimaise.settings import PrivacyMode
 from hub.store.migrations import Migration
 from hub.sync.cursor import InFlight, StreamCursor
-from hub.sync.privacy import FlowRecord, StoredRow, flow_line, to_line
+from hub.sync.privacy import FlowRecord, event_lines, flow_line
 
 COMPONENT: Final = "sync"
 
@@ -147,20 +147,17 @@ class EventStream:
         self, conn: sqlite3.Connection, first: int, last: int | None, limit: int
     ) -> list[tuple[int, bytes | None]]:
         sql = (
-            "SELECT seq, id, type, received, device_id, site, zone, body FROM events "
+            "SELECT seq, received, device_id, site, zone, body FROM events "
             "WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?"
         )
         upper = last if last is not None else 2**63 - 1
-        mode = self.mode
-        return [
-            (row[0], to_line(StoredRow(*row), mode))
-            for row in conn.execute(sql, (first, upper, limit))
-        ]
+        return event_lines(conn.execute(sql, (first, upper, limit)), self.mode)
 
     def backlog(self, conn: sqlite3.Connection, position: int) -> int:
-        return int(
-            conn.execute("SELECT count(*) FROM events WHERE seq > ?", (position,)).fetchone()[0]
-        )
+        # Sequence numbers after the cursor have no gaps (nothing after it is deleted):
+        # the difference is exact, and O(1) where count(*) would scan the backlog.
+        top = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        return max(0, int(top) - position)
 
 
 class FlowStream:

@@ -52,7 +52,7 @@ T = TypeVar("T")
 class SyncOptions:
     """Tuning of the worker (the settings file holds what a museum configures)."""
 
-    max_count: int = 500  # records per batch
+    max_count: int = 2000  # records per batch
     max_bytes: int = 1024 * 1024  # uncompressed NDJSON bytes per batch
     backoff: Backoff = dataclasses.field(default_factory=Backoff)
     timeout_s: float = 30.0  # one POST, answer included
@@ -62,6 +62,19 @@ class SyncOptions:
     flow_grace: timedelta = timedelta(minutes=15)  # late visits a day's flows still count
     delete_chunk: int = 2000
     gzip_level: int = GZIP_LEVEL
+
+
+PUMP_BATCHES: Final = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """A batch ready to send: its cursor (range fixed), record count and gzip body."""
+
+    stream: tables.Stream
+    cursor: StreamCursor
+    records: int
+    body: bytes
 
 
 class SyncWorker:
@@ -201,7 +214,7 @@ class SyncWorker:
         sent = 0
         while sent < max_batches and self.status.enabled and not self.status.halted:
             before = self.status.sent_batches
-            progressed = await self.sync_once()
+            progressed = await self.sync_once(min(PUMP_BATCHES, max_batches - sent))
             sent += self.status.sent_batches - before
             if not progressed:
                 break
@@ -209,45 +222,89 @@ class SyncWorker:
         await self._heartbeat(force=True)
         return sent
 
-    # one batch -------------------------------------------------------------------------
-    async def sync_once(self) -> bool:
-        """One attempt at the next batch of the first stream with work; True if it moved."""
+    # batches ---------------------------------------------------------------------------
+    async def sync_once(self, max_batches: int = PUMP_BATCHES) -> bool:
+        """Send the next batches of the first stream with work; True if anything moved.
+
+        While a batch is on the wire the next one is read, transformed and compressed
+        (not yet recorded as in flight: that happens only once the first is delivered,
+        in the same write that moves the cursor), so the hub's work overlaps the
+        receiver's. At most ``PUMP_BATCHES`` in a row, so the loop's chores still run.
+        """
         for stream in self._streams:
-            cursor = self._cursors[stream.name]
-            first, last = cursor.window()
-            limit = self.options.max_count if last is None else 2**31
-            rows = await self._read(
-                functools.partial(stream.rows, first=first, last=last, limit=limit)
-            )
-            if not rows:
-                if cursor.in_flight is not None:  # its rows are gone: nothing left to send
-                    await self._save(cursor.done())
-                    return True
+            prepared = await self._prepare(stream, self._cursors[stream.name])
+            if prepared is None:
                 continue
-            if cursor.in_flight is None:
-                sizes = [(seq, len(line) if line else 0) for seq, line in rows]
-                cursor = cursor.plan(
-                    sizes, self._epoch, self.options.max_count, self.options.max_bytes
-                )
-                await self._save(cursor)
-            assert cursor.in_flight is not None
-            top = cursor.in_flight.last
-            lines = [line for seq, line in rows if seq <= top and line is not None]
-            if not lines:  # only rows the sync skips: nothing to send
-                await self._save(cursor.done())
-                return True
-            return await self._send(stream, lines)
+            if prepared.cursor != self._cursors[stream.name]:
+                await self._save(prepared.cursor)  # the batch's range is fixed from now on
+            return await self._pump(prepared, max_batches)
         return False
 
-    async def _send(self, stream: tables.Stream, lines: list[bytes]) -> bool:
+    async def _prepare(self, stream: tables.Stream, cursor: StreamCursor) -> _Prepared | None:
+        opts = self.options
+        epoch = self._epoch
+
+        def build(conn: sqlite3.Connection) -> _Prepared | None:
+            first, last = cursor.window()
+            limit = opts.max_count if last is None else 2**31
+            rows = stream.rows(conn, first, last, limit)
+            planned = cursor
+            if planned.in_flight is None:
+                if not rows:
+                    return None
+                sizes = [(seq, len(line) if line else 0) for seq, line in rows]
+                planned = planned.plan(sizes, epoch, opts.max_count, opts.max_bytes)
+            assert planned.in_flight is not None
+            top = planned.in_flight.last
+            lines = [line for seq, line in rows if seq <= top and line is not None]
+            body = gzip_body(lines, opts.gzip_level) if lines else b""
+            return _Prepared(stream, planned, len(lines), body)
+
+        return await self._read(build)
+
+    async def _pump(self, prepared: _Prepared, max_batches: int) -> bool:
+        for sent in range(max_batches):
+            stream = prepared.stream
+            if prepared.records == 0:  # only rows the sync skips (or none left): no request
+                await self._save(prepared.cursor.done())
+                return True
+            last = sent == max_batches - 1
+            ahead = asyncio.create_task(
+                self._prepare(stream, prepared.cursor.done()) if not last else _nothing()
+            )
+            try:
+                outcome = await self._send(prepared)
+                if outcome is not Verdict.DELIVERED:
+                    # parked or split: the next attempt may go at once; else wait
+                    return outcome in (Verdict.PARK, Verdict.TOO_LARGE)
+                following = await ahead
+            finally:
+                if not ahead.done():
+                    ahead.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await ahead
+            if following is None or following.records == 0:
+                await self._save(prepared.cursor.done())
+                await self._refresh()
+                return True
+            await self._save(following.cursor)  # cursor past the delivered batch + next range
+            await self._refresh()
+            prepared = following
+        return True
+
+    async def _send(self, prepared: _Prepared) -> Verdict:
+        """POST one prepared batch and act on the answer; returns what happened.
+
+        A delivered batch is not recorded here: the caller moves the cursor (together
+        with the next range when there is one). Other outcomes are recorded here.
+        """
         assert self._session is not None and self._settings.cloud_url
-        cursor = self._cursors[stream.name]
+        stream, cursor = prepared.stream, prepared.cursor
         flight = cursor.in_flight
         assert flight is not None
-        body = await asyncio.to_thread(gzip_body, lines, self.options.gzip_level)
         stamp = int(self._clock().timestamp())
-        hdrs = headers(self._settings.site, flight.batch, stamp, body, self._secret)
-        answer = await post_batch(self._session, self._settings.cloud_url, body, hdrs)
+        hdrs = headers(self._settings.site, flight.batch, stamp, prepared.body, self._secret)
+        answer = await post_batch(self._session, self._settings.cloud_url, prepared.body, hdrs)
         now = self._clock()
         s = self.status
         s.last_attempt = now
@@ -255,6 +312,16 @@ class SyncWorker:
             answer.status, flight.failures + 1, self._rand, answer.retry_after, now
         )
         verdict = decision.verdict
+        if verdict is Verdict.DELIVERED:
+            self._cursors[stream.name] = cursor
+            s.last_success = now
+            s.failures = 0
+            s.next_try = None
+            s.sent_batches += 1
+            s.sent_records += prepared.records
+            self._next_try = 0.0
+            log.debug("batch %s delivered (%d records)", flight.batch, prepared.records)
+            return Verdict.DELIVERED
         if verdict is Verdict.TOO_LARGE:
             seqs = await self._read(
                 lambda c: tables.seqs_between(c, stream, flight.first, flight.last)
@@ -263,19 +330,8 @@ class SyncWorker:
             if halved is not None:
                 log.info("batch %s too large for the receiver: halved", flight.batch)
                 await self._save(halved)
-                return True
+                return Verdict.TOO_LARGE
             verdict = Verdict.PARK
-        if verdict is Verdict.DELIVERED:
-            await self._save(cursor.done())
-            s.last_success = now
-            s.failures = 0
-            s.next_try = None
-            s.sent_batches += 1
-            s.sent_records += len(lines)
-            self._next_try = 0.0
-            log.debug("batch %s delivered (%d records)", flight.batch, len(lines))
-            await self._refresh()
-            return True
         if verdict is Verdict.PARK:
             reason = f"batch {flight.batch} parked (kept on the hub): {answer.reason}"
             done = await self._write(
@@ -285,9 +341,8 @@ class SyncWorker:
             s.parked += 1
             self._error(reason)
             await self._refresh()
-            return True
-        failed = cursor.failed()
-        await self._save(failed)
+            return Verdict.PARK
+        await self._save(cursor.failed())
         s.failures += 1
         if verdict is Verdict.HALT:
             s.halted = True
@@ -301,7 +356,7 @@ class SyncWorker:
             self._next_try = time.monotonic() + decision.delay
             self._error(f"{answer.reason}; next try in {decision.delay:.1f} s")
         await self._heartbeat(force=True)
-        return False
+        return verdict
 
     # chores ----------------------------------------------------------------------------
     async def housekeeping(self) -> None:
@@ -419,6 +474,10 @@ class SyncWorker:
     async def _save(self, cursor: StreamCursor) -> None:
         await self._write(lambda c: tables.save_cursor(c, cursor))
         self._cursors[cursor.stream] = cursor
+
+
+async def _nothing() -> None:
+    return None
 
 
 SYNC: Final = web.AppKey("sync", SyncWorker)
