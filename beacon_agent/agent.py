@@ -81,6 +81,9 @@ class AgentOptions:
     simulate: bool = False
     duration: float | None = None  # stop after this many (trace) seconds
     seed: int = 1
+    # a real-time simulation starts with this much gallery history, replayed at once, so
+    # the hub has visits and occupancy from the first minute (the demo)
+    warmup_s: float = 600.0
     adapter: str | None = None
     passive: bool = False
     advertise: bool | None = None  # None: when scanning the radio
@@ -449,8 +452,8 @@ class BeaconAgent:
         self._now = min(self.clock(), base + end_t) if speed == 0 else self._now
         _log.info("replay of %s done: %d advertisements", path.name, lines_fed)
 
-    async def _simulate(self) -> None:
-        speed = 1.0 if self.options.speed is None else self.options.speed
+    def _gallery(self, seed: int) -> GallerySimulation:
+        """A simulated gallery from the manifest's zones and beacons (or the demo's)."""
         zone = self.zone
         assert zone is not None
         beacons = tuple(self.manifest.beacons) if self.manifest else ()
@@ -458,41 +461,62 @@ class BeaconAgent:
         if zone.id not in zones:
             zones = (*zones, zone.id) if zones else ("zone-a", "zone-b", "zone-c", zone.id)
             zones = tuple(dict.fromkeys(zones))
-        sim = GallerySimulation(
-            SimConfig(seed=self.options.seed, zones=zones, listen_zone=zone.id, beacons=beacons)
+        return GallerySimulation(
+            SimConfig(seed=seed, zones=zones, listen_zone=zone.id, beacons=beacons)
         )
+
+    async def _simulate(self) -> None:
+        speed = 1.0 if self.options.speed is None else self.options.speed
         start_wall = self.clock()
-        base = start_wall - (self.options.duration or 0.0) if speed == 0 else start_wall
+        duration = self.options.duration
+        warm = self.options.warmup_s if speed > 0 else 0.0
+        end = math.inf if duration is None else duration + warm
+        base = start_wall - (duration or 0.0) if speed == 0 else start_wall - warm
         next_pump = start_wall + PUMP_S
         self._rebase(base)
-        for record in sim.records(self.options.duration):
-            if not self._check_link():
-                break
-            now = base + record.t
-            if speed > 0:
-                delay = start_wall + record.t / speed - self.clock()
-                if delay > 0:
-                    self._now = now
+        offset = 0.0  # trace time at which the current simulated gallery started
+        restarts = 0
+        while offset < end and not self._stop.is_set():
+            manifest = self.manifest
+            sim = self._gallery(self.options.seed + restarts)
+            restarts += 1
+            for record in sim.records(end - offset):
+                if not self._check_link():
+                    return
+                t = offset + record.t
+                now = base + t
+                if speed > 0 and t > warm:
+                    delay = start_wall + (t - warm) / speed - self.clock()
+                    if delay > 0:
+                        self._now = now
+                        await self._send_events()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._stop.wait(), delay)
+                        if self._stop.is_set():
+                            return
+                elif self.clock() >= next_pump:
+                    next_pump = self.clock() + PUMP_S
                     await self._send_events()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop.wait(), delay)
-                    if self._stop.is_set():
-                        break
-            elif self.clock() >= next_pump:
-                next_pump = self.clock() + PUMP_S
-                await self._send_events()
-                await asyncio.sleep(0)
-            core = self.core
-            assert core is not None
-            self._now = now
-            if self._recording is not None:
-                self._record_lines.append(encode_record(record))
-            key = (tuple(record.manufacturer_data.items()), tuple(record.service_data.items()))
-            classified = core.cached(key)
-            if classified is None:
-                mfg, svc = record.payload()
-                classified = core.remember(key, core.classify(mfg, svc))
-            core.feed_classified(classified, record.address, record.rssi, record.tx_power, now)
+                    await asyncio.sleep(0)
+                core = self.core
+                assert core is not None
+                self._now = now
+                if self._recording is not None:
+                    self._record_lines.append(
+                        encode_record(msgspec.structs.replace(record, t=round(t, 3)))
+                    )
+                key = (*record.manufacturer_data.items(), *record.service_data.items())
+                classified = core.cached(key)
+                if classified is None:
+                    mfg, svc = record.payload()
+                    classified = core.remember(key, core.classify(mfg, svc))
+                core.feed_classified(classified, record.address, record.rssi, record.tx_power, now)
+                if self.manifest is not manifest:
+                    # new content (zones, beacons): the gallery is simulated again from it
+                    offset = t
+                    break
+            else:
+                return
 
     def _on_advert(self, advert: Advert) -> None:
         """The scanner's sink (in the event loop): record if asked, then feed the core."""

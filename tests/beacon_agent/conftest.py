@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,9 +13,19 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from dbus_fast import BusType, Message
 from dbus_fast.aio import MessageBus
 
+from cimaise.settings import Settings
+from hub.app import create_app
+from hub.client.events import Occupancy, Visit, decode_event
+from hub.devices.keyring import KeyRing
+from hub.keys import KEYRING
+
+#: the hub's pseudonym key in these tests (known, to compute the expected pseudonyms)
+SECRET = bytes(range(32))
 ADAPTER_ADDRESS = "00:AA:01:00:00:01"
 SCANNER_ADDRESS = "00:AA:01:00:00:02"
 
@@ -93,3 +104,25 @@ async def fake_bluez(private_system_bus: str, tmp_path: Path) -> AsyncIterator[s
         bus.disconnect()
         _stop(proc)
         log.close()
+
+
+@pytest.fixture
+async def hub(aiohttp_server, tmp_path: Path) -> tuple[web.Application, TestServer]:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        data=tmp_path / "hub", content=tmp_path / "no-content", site="test", zeroconf=False
+    )
+    app = create_app(settings)
+    app[KEYRING] = KeyRing(lambda n: SECRET[:n])  # a known key, to compute the expected events
+    server = await aiohttp_server(app, host="127.0.0.1")
+    return app, server
+
+
+def stored(db: Path) -> list[Visit | Occupancy]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT body FROM events ORDER BY seq").fetchall()
+    out = []
+    for (body,) in rows:
+        event = decode_event(body.encode() if isinstance(body, str) else body)
+        assert isinstance(event, Visit | Occupancy)
+        out.append(event)
+    return out

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -24,27 +23,13 @@ from beacon_agent.simulate import GallerySimulation, SimConfig
 from beacon_agent.trace import read_trace, write_trace
 from beacon_agent.tracker import TrackerConfig
 from cimaise.errors import NotPairedError
-from cimaise.settings import Settings
-from hub.app import create_app
-from hub.client.events import Occupancy, Visit, decode_event
+from hub.client.events import Occupancy, Visit
 from hub.client.manifest import Zone
-from hub.devices.keyring import KeyRing
-from hub.keys import DEVICES, KEYRING
+from hub.keys import DEVICES
+from tests.beacon_agent.conftest import SECRET, stored
 
-SECRET = bytes(range(32))
 FIXED_NOW = float(int(time.time()))  # fixed for the run; the hub's key must be valid then
 ZONE = "zone-a"
-
-
-@pytest.fixture
-async def hub(aiohttp_server, tmp_path: Path) -> tuple[web.Application, TestServer]:  # type: ignore[no-untyped-def]
-    settings = Settings(
-        data=tmp_path / "hub", content=tmp_path / "no-content", site="test", zeroconf=False
-    )
-    app = create_app(settings)
-    app[KEYRING] = KeyRing(lambda n: SECRET[:n])  # a known key, to compute the expected events
-    server = await aiohttp_server(app, host="127.0.0.1")
-    return app, server
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +54,6 @@ def expected_events(trace: Path) -> tuple[list[Visit], list[Occupancy]]:
         [e for e in events if isinstance(e, Visit)],
         [e for e in events if isinstance(e, Occupancy)],
     )
-
-
-def stored(db: Path) -> list[Visit | Occupancy]:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        rows = conn.execute("SELECT body FROM events ORDER BY seq").fetchall()
-    out = []
-    for (body,) in rows:
-        event = decode_event(body.encode() if isinstance(body, str) else body)
-        assert isinstance(event, Visit | Occupancy)
-        out.append(event)
-    return out
 
 
 def addresses_of(trace: Path) -> set[str]:
