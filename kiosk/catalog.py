@@ -104,6 +104,13 @@ def search(manifest: Manifest, query: str, language: str) -> list[Artwork]:
     return strong + weak
 
 
+def event_date(value: str) -> str:
+    """An event's date as people read it: '2026-12-05T15:00' becomes '2026-12-05  15:00'."""
+    day, _, hour = value.partition("T")
+    hour = hour.removesuffix("Z")[:5]
+    return f"{day}  {hour}" if hour else day
+
+
 def find(manifest: Manifest, artwork_id: str) -> Artwork | None:
     """The artwork with that id, if published."""
     return next((a for a in visible(manifest) if a.id == artwork_id), None)

@@ -172,7 +172,8 @@ class InfoScreen(Screen):  # type: ignore[misc]
         self.access = catalog.text(info.accessibility, language, fallback)
         self.address = info.address or ""
         self.events = "\n".join(
-            f"[b]{e.date}[/b]   {catalog.text(e.title, language, fallback)}" for e in info.events
+            f"[b]{catalog.event_date(e.date)}[/b]   {catalog.text(e.title, language, fallback)}"
+            for e in info.events
         )
         self.map_image = (
             str(media_path(catalog.variant(info.map, "screen"))) if info.map is not None else ""

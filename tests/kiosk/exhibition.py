@@ -12,6 +12,7 @@ import io
 import math
 import struct
 import wave
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -59,7 +60,9 @@ def painted_jpeg(index: int, width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def _wav(seconds: float = 1.0) -> bytes:
+@functools.cache
+def _wav(seconds: float = 30.0) -> bytes:
+    """A quiet tone, long enough that it is still playing when a test pauses it."""
     out = io.BytesIO()
     with wave.open(out, "wb") as wav:
         wav.setnchannels(1)
@@ -143,7 +146,7 @@ def build_exhibition(
             "themes": themes,
         }
         if audio and i == 0:
-            item["audio"] = {"en": _ref(_wav(), "audio/wav", media, duration_s=1.0)}
+            item["audio"] = {"en": _ref(_wav(), "audio/wav", media, duration_s=30.0)}
         artworks.append(item)
     doc = {
         "version": version,
@@ -186,3 +189,19 @@ def build_exhibition(
     }
     raw = msgspec.json.encode(doc)
     return manifest_decoder.decode(raw), raw, media
+
+
+def cache_bundle(bundle_dir: Path, state: Path, work_dir: Path) -> Manifest:
+    """Publish a content bundle as the hub does and put it in a kiosk's cache (no network)."""
+    from hub.content.library import ContentLibrary
+    from kiosk.cache import ContentCache
+
+    published = ContentLibrary(bundle_dir, work_dir).reload()
+    cache = ContentCache(state / "content")
+    for ref in cache.missing(published.manifest):
+        source = published.media_path(ref.sha256)
+        assert source is not None, ref.sha256
+        cache.store_media(ref, source.read_bytes())
+    cache.stage(msgspec.json.encode(published.manifest))
+    cache.promote()
+    return published.manifest

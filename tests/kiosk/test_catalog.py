@@ -52,3 +52,9 @@ def test_unpublished_artworks_are_never_shown() -> None:
     manifest = msgspec.structs.replace(MANIFEST, artworks=[hidden, *MANIFEST.artworks[1:]])
     assert catalog.find(manifest, "wave") is None
     assert "wave" not in [a.id for s in catalog.by_room(manifest, "en") for a in s.artworks]
+
+
+def test_event_dates_read_as_day_and_time() -> None:
+    assert catalog.event_date("2026-12-05T15:00") == "2026-12-05  15:00"
+    assert catalog.event_date("2026-12-05T15:00:00Z") == "2026-12-05  15:00"
+    assert catalog.event_date("2026-12-05") == "2026-12-05"
