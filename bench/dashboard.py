@@ -106,7 +106,8 @@ def main() -> int:
         print(f"building rollups from {args.events:,} synthetic events over {args.days} days")
         made, seconds = build(conn, args.events, args.days, first)
         print(f"built from {made:,} events in {seconds:.1f} s ({made / seconds:,.0f} events/s)")
-        for table in ("web_zone_hour", "web_dwell", "web_kiosk", "web_flow", "web_day"):
+        for table in ("web_zone_hour", "web_dwell", "web_kiosk_artwork", "web_kiosk_language",
+                      "web_flow", "web_day"):
             rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
             print(f"  {table}: {rows:,} rows")
         print(f"  database: {path.stat().st_size / 1e6:.1f} MB")

@@ -90,9 +90,8 @@ def dwell_distribution(conn: sqlite3.Connection, days: DateRange) -> Chart:
 def kiosk_by_artwork(conn: sqlite3.Connection, days: DateRange) -> Chart:
     """Kiosk views of each artwork (``view_artwork``) and other actions on it."""
     rows = conn.execute(
-        "SELECT artwork, sum(CASE WHEN action = 'view_artwork' THEN n ELSE 0 END), "
-        "sum(CASE WHEN action != 'view_artwork' THEN n ELSE 0 END) FROM web_kiosk "
-        "WHERE day BETWEEN ? AND ? AND artwork != '' GROUP BY artwork ORDER BY 2 DESC, artwork",
+        "SELECT artwork, sum(views), sum(other) FROM web_kiosk_artwork "
+        "WHERE day BETWEEN ? AND ? GROUP BY artwork ORDER BY 2 DESC, artwork",
         days.bounds,
     ).fetchall()
     return Chart(
@@ -106,8 +105,8 @@ def kiosk_by_artwork(conn: sqlite3.Connection, days: DateRange) -> Chart:
 def kiosk_by_language(conn: sqlite3.Connection, days: DateRange) -> Chart:
     """Kiosk interactions per language (events that name one) and sessions started."""
     rows = conn.execute(
-        "SELECT language, sum(n), sum(CASE WHEN action = 'session_start' THEN n ELSE 0 END) "
-        "FROM web_kiosk WHERE day BETWEEN ? AND ? AND language != '' "
+        "SELECT language, sum(n), sum(sessions) FROM web_kiosk_language "
+        "WHERE day BETWEEN ? AND ? AND language != '' "
         "GROUP BY language ORDER BY 2 DESC, language",
         days.bounds,
     ).fetchall()
@@ -176,7 +175,7 @@ def day_counts(conn: sqlite3.Connection, day: date) -> DayCounts:
         "SELECT coalesce(sum(visits), 0) FROM web_zone_hour WHERE day = ?", (iso,)
     ).fetchone()
     sessions = conn.execute(
-        "SELECT coalesce(sum(n), 0) FROM web_kiosk WHERE day = ? AND action = 'session_start'",
+        "SELECT coalesce(sum(sessions), 0) FROM web_kiosk_language WHERE day = ?",
         (iso,),
     ).fetchone()
     return DayCounts(int(visitors[0]) if visitors else 0, int(visits[0]), int(sessions[0]))

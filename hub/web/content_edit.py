@@ -79,8 +79,12 @@ def check_dir(bundle_dir: Path) -> None:
 
 @contextlib.contextmanager
 def _staging(bundle_dir: Path) -> Iterator[Path]:
-    """A copy of the bundle's JSON files with ``media`` linked in (cheap to make)."""
-    with tempfile.TemporaryDirectory(prefix="cimaise-stage-") as tmp:
+    """A copy of the bundle's JSON files with the media hard-linked in (cheap to make).
+
+    Made beside the bundle (same file system, so hard links work; the content checks
+    refuse files that resolve outside the bundle, such as symbolic links).
+    """
+    with tempfile.TemporaryDirectory(prefix=".stage-", dir=bundle_dir.parent) as tmp:
         stage = Path(tmp)
         for path in bundle_dir.glob("*.json"):
             shutil.copy2(path, stage / path.name)
@@ -89,8 +93,18 @@ def _staging(bundle_dir: Path) -> Iterator[Path]:
         if art_dir.is_dir():
             for path in art_dir.glob("*.json"):
                 shutil.copy2(path, stage / ARTWORKS_DIR / path.name)
-        if (bundle_dir / "media").is_dir():
-            (stage / "media").symlink_to((bundle_dir / "media").resolve(), target_is_directory=True)
+        media = bundle_dir / "media"
+        if media.is_dir():
+            for path in media.rglob("*"):
+                target = stage / path.relative_to(bundle_dir)
+                if path.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(path, target)
+                except OSError:
+                    shutil.copy2(path, target)
         yield stage
 
 

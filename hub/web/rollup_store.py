@@ -44,13 +44,35 @@ def apply_delta(conn: sqlite3.Connection, delta: RollupDelta) -> None:
             [(day, zone, bucket, n) for (day, zone, bucket), n in delta.dwell.items()],
         )
     if delta.kiosk:
-        conn.executemany(
-            "INSERT INTO web_kiosk(day, artwork, language, action, n) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(day, artwork, language, action) DO UPDATE SET n = n + excluded.n",
-            [(d, art, lang, act, n) for (d, art, lang, act), n in delta.kiosk.items()],
-        )
+        _apply_kiosk(conn, delta)
     if delta.visits:
         _apply_flows(conn, delta)
+
+
+def _apply_kiosk(conn: sqlite3.Connection, delta: RollupDelta) -> None:
+    # One narrow table per chart keeps each query to a few rows per day.
+    by_artwork: dict[tuple[str, str], list[int]] = {}
+    by_language: dict[tuple[str, str], list[int]] = {}
+    for (day, artwork, language, action), n in delta.kiosk.items():
+        if artwork:
+            cell = by_artwork.setdefault((day, artwork), [0, 0])
+            cell[0 if action == "view_artwork" else 1] += n
+        lang_cell = by_language.setdefault((day, language), [0, 0])
+        lang_cell[0] += n
+        if action == "session_start":
+            lang_cell[1] += n
+    conn.executemany(
+        "INSERT INTO web_kiosk_artwork(day, artwork, views, other) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(day, artwork) DO UPDATE SET views = views + excluded.views, "
+        "other = other + excluded.other",
+        [(d, a, v[0], v[1]) for (d, a), v in by_artwork.items()],
+    )
+    conn.executemany(
+        "INSERT INTO web_kiosk_language(day, language, n, sessions) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(day, language) DO UPDATE SET n = n + excluded.n, "
+        "sessions = sessions + excluded.sessions",
+        [(d, lang, v[0], v[1]) for (d, lang), v in by_language.items()],
+    )
 
 
 def _apply_flows(conn: sqlite3.Connection, delta: RollupDelta) -> None:
@@ -122,6 +144,7 @@ def rollup_events(
 
 def clear_rollups(conn: sqlite3.Connection) -> None:
     """Empty every rollup table (before a rebuild from the event log)."""
-    tables = ("web_zone_hour", "web_dwell", "web_kiosk", "web_flow", "web_day")
+    tables = ("web_zone_hour", "web_dwell", "web_kiosk_artwork", "web_kiosk_language",
+              "web_flow", "web_day")
     for table in (*tables, "web_flow_last", "web_flow_seen"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608

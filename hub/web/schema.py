@@ -59,10 +59,15 @@ def _v1(conn: sqlite3.Connection) -> None:
           day TEXT NOT NULL, zone TEXT NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
           PRIMARY KEY (day, zone, bucket)
         ) WITHOUT ROWID;
-        CREATE TABLE web_kiosk (
-          day TEXT NOT NULL, artwork TEXT NOT NULL, language TEXT NOT NULL,
-          action TEXT NOT NULL, n INTEGER NOT NULL,
-          PRIMARY KEY (day, artwork, language, action)
+        CREATE TABLE web_kiosk_artwork (
+          day TEXT NOT NULL, artwork TEXT NOT NULL, views INTEGER NOT NULL,
+          other INTEGER NOT NULL,
+          PRIMARY KEY (day, artwork)
+        ) WITHOUT ROWID;
+        CREATE TABLE web_kiosk_language (
+          day TEXT NOT NULL, language TEXT NOT NULL, n INTEGER NOT NULL,
+          sessions INTEGER NOT NULL,
+          PRIMARY KEY (day, language)
         ) WITHOUT ROWID;
         CREATE TABLE web_flow (
           day TEXT NOT NULL, from_zone TEXT NOT NULL, to_zone TEXT NOT NULL,

@@ -96,10 +96,13 @@ def test_technician_journey_in_chromium(hub: HubThread, browser_page: Any) -> No
 
     # pair a beacon agent, see it online after its heartbeat, revoke it
     device_id, token = pair(page, hub, "beacon", "Agent salle 1")
-    assert hub.api("/api/v1/devices/heartbeat", {"version": "0.1.0"}, token)[0] == 200
     page.goto(f"{hub.url}/admin/devices")
     row = page.locator(f'tr[data-device="{device_id}"]')
-    assert row.locator(".status-online").text_content() == "online"
+    assert row.locator(".status-never").text_content() == "never"
+    assert hub.api("/api/v1/devices/heartbeat", {"version": "0.1.0"}, token)[0] == 200
+    # the table refreshes itself (htmx, every 5 s): no reload
+    row.locator(".status-online").wait_for(timeout=12_000)
+    assert row.locator("td").nth(5).text_content() == "0.1.0"
     # events sent with its token show in the charts
     status, body = hub.api("/api/v1/events", {"events": visits(8)}, token)
     assert status == 200 and body["accepted"] == 32
@@ -127,6 +130,8 @@ def test_technician_journey_in_chromium(hub: HubThread, browser_page: Any) -> No
         page.fill(f"#title-{each}", "<em>Halo</em> <script>alert(1)</script>")
     page.fill(f"#text-{lang}", "Un nouveau texte pour la salle.")
     page.click("form[action='/admin/content/artworks/halo'] button[type='submit']")
+    # the first edit copies the demo bundle into the data folder, checks and republishes it
+    page.locator("p.notice").wait_for(timeout=90_000)
     assert "Saved and published" in page.text_content("p.notice")
     page.goto(f"{hub.url}/admin/content")
     cell = page.locator("td", has_text="<em>Halo</em>")

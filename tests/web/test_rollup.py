@@ -73,7 +73,8 @@ def test_hook_groups_add_up_like_one_bulk_group(tmp_path) -> None:
             rollup_events(conn, [(e, None) for e in group], UTC)
         dbs.append(conn)
     days = DateRange(date(2026, 11, 27), date(2026, 11, 27))
-    for table in ("web_zone_hour", "web_dwell", "web_kiosk", "web_flow", "web_day"):
+    for table in ("web_zone_hour", "web_dwell", "web_kiosk_artwork", "web_kiosk_language",
+                  "web_flow", "web_day"):
         q = f"SELECT * FROM {table}"  # noqa: S608
         assert sorted(dbs[0].execute(q)) == sorted(dbs[1].execute(q)), table
     conn = dbs[1]
