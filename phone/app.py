@@ -296,6 +296,7 @@ class PhoneApp(App):  # type: ignore[misc]
         self.nearby = nearby
         if changed:
             self.card_changes.append((self.clock(), nearby.artwork))
+            log.debug("near you: %s", nearby.artwork or "nothing")
         if self.pack is None:
             return
         art = guide.find(self.pack, nearby.artwork) if nearby.artwork else None

@@ -52,6 +52,17 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
+def _clipped(text: str, font: str, size: float, width: float, most: int) -> list[str]:
+    """At most ``most`` wrapped lines, the last one ending in an ellipsis when text was cut."""
+    lines = _wrap(text, font, size, width)
+    if len(lines) <= most:
+        return lines
+    last = lines[most - 1]
+    while last and pdfmetrics.stringWidth(last + " …", font, size) > width:
+        last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+    return [*lines[: most - 1], last + " …"]
+
+
 def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
     """The QR code as vector squares (sharp at any print size), quiet zone included."""
     qr = segno.make(data, error="m", micro=False)
@@ -79,16 +90,13 @@ def _draw_label(
     top = y + h - pad
     canvas.setFillColorRGB(0, 0, 0)
     cursor = top - 14
-    title = _wrap(label.title, bold, 14, text_w)
-    if len(title) > 3:
-        title = [*title[:2], title[2] + " …"]
-    for line in title:
+    for line in _clipped(label.title, bold, 14, text_w, 3):
         canvas.setFont(bold, 14)
         canvas.drawString(x + pad, cursor, line)
         cursor -= 17
     cursor -= 2
     for text, size in ((label.artist, 11), (label.date, 10), (label.medium, 9)):
-        for line in _wrap(text, regular, size, text_w)[:2]:
+        for line in _clipped(text, regular, size, text_w, 2):
             canvas.setFont(regular, size)
             canvas.drawString(x + pad, cursor, line)
             cursor -= size + 3
