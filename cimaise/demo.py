@@ -293,7 +293,7 @@ def visitor_events(hub_db: Path) -> int:
 
 def received_records(receiver_dir: Path) -> int:
     """Records the reference receiver has stored (0 until its database exists)."""
-    return _count(receiver_dir / RECEIVER_DB, "SELECT count(*) FROM records")
+    return _count(receiver_dir / RECEIVER_DB, "SELECT coalesce(sum(records), 0) FROM batches")
 
 
 # --- the demo ------------------------------------------------------------------------------
@@ -497,6 +497,10 @@ def _run(
     wait_http_ok(f"{plan.hub_url}/healthz", 60, hub.proc)
     wait_http_ok(f"{plan.receiver_url}/healthz", 30, receiver.proc)
     _say(start, f"hub and cloud receiver are up ({plan.hub_url})")
+    # Devices fetch the exhibition when they join: let the hub publish it first (the first
+    # run makes the media derivatives; later runs find them cached).
+    wait_http_ok(f"{plan.hub_url}/api/v1/public/pack", 180, hub.proc)
+    _say(start, "demo exhibition published")
 
     def pair(kind: str, name: str, zone: str) -> str:
         out = run_cimaise(

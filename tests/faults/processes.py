@@ -192,13 +192,21 @@ def integrity(path: Path) -> str:
         conn.close()
 
 
+def received_records(receiver_dir: Path) -> list[dict[str, Any]]:
+    """Every record the reference receiver stored, in arrival order (its export function)."""
+    from hub.sync.receiver import read_records
+
+    if not (receiver_dir / "receiver.db").exists():
+        return []
+    try:
+        return [json.loads(line) for _, line in read_records(receiver_dir)]
+    except sqlite3.OperationalError:  # created but not yet set up by the receiver
+        return []
+
+
 def received_ids(receiver_dir: Path) -> list[str]:
     """Every record id the reference receiver stored (duplicates included)."""
-    db = receiver_dir / "receiver.db"
-    if not db.exists():
-        return []
-    with read_db(db) as conn:
-        return [row[0] for row in conn.execute("SELECT id FROM records ORDER BY n")]
+    return [str(record["id"]) for record in received_records(receiver_dir)]
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:
