@@ -160,8 +160,9 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
 TECHNICIAN: Final[dict[str, str]] = {
     "title": "This kiosk needs pairing",
     "help": (
-        "On the hub's web page, open Devices, choose 'Pair a kiosk' and type the code "
-        "shown there. Visitors never see this screen."
+        "Make a pairing code for a kiosk on the hub's web page (Devices) or with "
+        "'cimaise hub pair --kind kiosk --name NAME', then type it here. "
+        "A long press in the top-left corner brings this screen back."
     ),
     "pair": "Pair",
     "done": "Back to visitors",

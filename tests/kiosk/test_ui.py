@@ -15,12 +15,22 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from kiosk.cache import ContentCache
 from tests.kiosk.conftest import WINDOW, KioskProcess, remember_pairing
 from tests.kiosk.exhibition import build_exhibition
 
 pytestmark = pytest.mark.display
 IDLE_S = 60.0
 MANIFEST, _, _ = build_exhibition()
+
+
+def fill_cache_staged(state: Path, version: str) -> None:
+    """Stage a new version in the kiosk's cache, without promoting it."""
+    cache = ContentCache(state / "content")
+    manifest, raw, media = build_exhibition(version)
+    for ref in cache.missing(manifest):
+        cache.store_media(ref, media[ref.sha256])
+    cache.stage(raw)
 
 
 def closed_port() -> int:
@@ -278,3 +288,32 @@ def test_long_press_in_the_corner_opens_the_technician_screen(fresh: KioskProces
     assert held["screen"] == "technician" and held["session"] is None
     back = fresh.send("tap", text="Back to visitors")
     assert back["screen"] == "attract"
+
+
+def test_first_start_without_pairing_shows_the_technician_screen(
+    display: str, tmp_path: Path
+) -> None:
+    proc = KioskProcess(display, tmp_path / "new", "--hub", f"http://127.0.0.1:{closed_port()}")
+    try:
+        state = proc.send("state")
+        assert state["screen"] == "technician" and not state["paired"]
+        assert state["content_version"] is None
+        touched = proc.send("tap", x=900, y=100)
+        assert touched["screen"] == "technician" and touched["notes"] == []
+        img = shot(proc, tmp_path, "technician")
+        assert variety(ImageStat.Stat(img)) > 10  # the keypad and the words, not a blank
+    finally:
+        proc.close()
+    assert "Traceback" not in proc.log()
+
+
+def test_new_content_waits_until_the_visitor_has_left(
+    fresh: KioskProcess, kiosk_state: Path
+) -> None:
+    started = fresh.send("tap", x=640, y=400)
+    assert started["content_version"] == "v1"
+    fill_cache_staged(kiosk_state, "v2")  # as the link does when the hub publishes
+    during = fresh.send("advance", seconds=5)
+    assert during["screen"] == "home" and during["content_version"] == "v1"
+    after = fresh.send("advance", seconds=IDLE_S)
+    assert after["screen"] == "attract" and after["content_version"] == "v2"
