@@ -155,3 +155,19 @@ async def test_receiver_command_serves_and_exports(tmp_path: Path) -> None:
         check=True,
     )
     assert [json.loads(line)["id"] for line in out.stdout.splitlines()] == ["e1", "e2", "e3"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"type":"visit","id":"a"}\n\n{"type":"visit","id":"b"}\n',
+        b'{"type":"visit","id":"a"},{"type":"visit","id":"b"}\n',
+        b'{"type":"visit","id":"a"}\n[1]\n',
+        b'{"type":"visit"}\n',
+    ],
+)
+async def test_a_body_that_is_not_one_record_per_line_is_refused(
+    client: TestClient[Any, Any], body: bytes
+) -> None:
+    status, answer = await _post(client, "b-1", gzip_body([body]))
+    assert (status, answer["title"]) == (400, "bad-record")
