@@ -136,6 +136,7 @@ class PhoneApp(App):  # type: ignore[misc]
         self._sound: Sound | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+        self._scanning = False
         self.manager: ScreenManager | None = None
 
     # building ---------------------------------------------------------------------------
@@ -177,10 +178,25 @@ class PhoneApp(App):  # type: ignore[misc]
 
             assert isinstance(self.clock, TraceClock)
             self._spawn(replay(self.feed, self.replay_path, self.clock, self._stopping))
-        elif self.scan_enabled:
-            from phone.scanner import scan
+        elif self.prefs.welcomed:
+            self._start_scanning()
 
-            self._spawn(scan(self.feed, self._stopping))
+    def _start_scanning(self) -> None:
+        """Scan with bleak, once: after the first screen has said what it is for.
+
+        On Android this is when the permission prompts appear, so they follow the
+        plain explanation instead of covering it.
+        """
+        if not self.scan_enabled or self._scanning:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        from phone.scanner import scan
+
+        self._scanning = True
+        self._spawn(scan(self.feed, self._stopping))
 
     def on_stop(self) -> None:
         self._stopping.set()
@@ -334,6 +350,7 @@ class PhoneApp(App):  # type: ignore[misc]
         self.prefs.welcomed = True
         self._save_prefs()
         self.show("near", remember=False)
+        self._start_scanning()
 
     def open_artwork(self, artwork_id: str, origin: str) -> None:
         if not artwork_id or self.pack is None:

@@ -201,9 +201,13 @@ async def refresh(cache: PackCache, base_url: str, *, request_timeout_s: float =
 
 
 async def find_hub(
-    hub_url: str | None, *, wait_s: float = 8.0, interfaces: list[str] | None = None
+    hub_url: str | None,
+    *,
+    site: str | None = None,
+    wait_s: float = 8.0,
+    interfaces: list[str] | None = None,
 ) -> str:
-    """The hub's base URL: the one given, else the first hub zeroconf finds.
+    """The hub's base URL: the one given, else the first hub (of ``site``) zeroconf finds.
 
     Raises HubUnreachableError when discovery finds none within ``wait_s``.
     """
@@ -211,5 +215,5 @@ async def find_hub(
         return hub_base_url(hub_url)
     from hub.client.discovery import discover_hub
 
-    endpoint = await discover_hub(None, wait_s=wait_s, interfaces=interfaces)
+    endpoint = await discover_hub(site, wait_s=wait_s, interfaces=interfaces)
     return endpoint.url
