@@ -97,7 +97,8 @@ def _safe_next(value: str | None) -> str:
 
 
 def _login_page(
-    state: WebState, next_url: str, error: str = "", status: int = 200, user: str = ""
+    state: WebState, next_url: str, error: str = "", status: int = 200, user: str = "",
+    secure: bool = False,
 ) -> web.Response:
     token = secrets.token_urlsafe(24)
     response = render(
@@ -106,7 +107,7 @@ def _login_page(
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE, token, path="/admin/login", httponly=True, samesite="Strict",
-        secure=state.secure_cookies, max_age=3600,
+        secure=state.secure_cookies or secure, max_age=3600,
     )
     return response
 
@@ -116,7 +117,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     state = _state(request)
     if current_session(request) is not None:
         raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
-    return _login_page(state, _safe_next(request.query.get("next")))
+    return _login_page(state, _safe_next(request.query.get("next")), secure=request.secure)
 
 
 @routes.post("/admin/login")
@@ -168,7 +169,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     response = see_other(next_url)
     response.set_cookie(
         COOKIE, session_id, path="/admin", httponly=True, samesite="Strict",
-        secure=state.secure_cookies,
+        secure=state.secure_cookies or request.secure,
     )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/admin/login")
     return response

@@ -117,9 +117,16 @@ def test_technician_journey_in_chromium(hub: HubThread, browser_page: Any) -> No
     page.screenshot(path=str(DOCS_IMG / "web-analytics.png"), full_page=True)
 
     page.goto(f"{hub.url}/admin/devices")
-    page.once("dialog", lambda d: d.accept())
+    asked: list[str] = []
+
+    def confirm(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
     page.click(f'tr[data-device="{device_id}"] button.danger')
     page.wait_for_selector(f'tr[data-device="{device_id}"] .status-revoked')
+    assert asked and "Agent salle 1" in asked[0]
     assert hub.api("/api/v1/devices/heartbeat", {}, token)[0] == 401
 
     # edit an artwork text: HTML in a title stays text; the published content follows
