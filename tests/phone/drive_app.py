@@ -50,6 +50,15 @@ def shot(path: Path) -> None:
     shutil.move(made, path)
 
 
+def tap(widget: Any) -> None:
+    """A touch down and up at the centre of a widget, through the window."""
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(*widget.to_window(*widget.center))
+    touch.touch_down()
+    touch.touch_up()
+
+
 async def drive(
     app: Any, args: argparse.Namespace, clock: ManualClock, out: dict[str, Any]
 ) -> None:
@@ -73,8 +82,9 @@ async def drive(
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
         shot(shots / "phone-welcome.png")
-    app.start_visit()
+    tap(app.manager.get_screen("welcome").ids.start)  # a real touch on "Start the visit"
     await frames()
+    out["after_start"] = app.screen
     out["browse_count"] = len(app.search_rows(""))
     seen: list[tuple[float, str, str]] = []  # (t, artwork id, title on screen) per change
     if args.trace:
@@ -92,12 +102,20 @@ async def drive(
             title = near.ids.card.ids.title.text if app.near_id else ""
             if not seen or seen[-1][1] != app.near_id:
                 seen.append((round(clock.t, 2), app.near_id, title))
-                if len(seen) == 3 and shots:
+                if len(seen) == 3:
                     shoot_at = clock.t + 8.0
             if shoot_at is not None and clock.t >= shoot_at:
                 shoot_at = None
                 await frames(4)
-                shot(shots / "phone-near.png")  # type: ignore[operator]
+                if shots:
+                    shot(shots / "phone-near.png")
+                # The visitor taps the card: its artwork's page opens; then back.
+                tap(near.ids.card)
+                await frames()
+                out["tapped_card"] = [app.near_id, app.screen, app.art_id]
+                tap(app.manager.get_screen("artwork").ids.back)
+                await frames()
+                out["tapped_card"].append(app.screen)
             clock.t = round(clock.t + 0.1, 3)
             step += 1
             if step % 10 == 0:

@@ -53,6 +53,11 @@ async def test_near_card_follows_a_walk_past_three_artworks_without_flicker(
     # The app fetched the pack from the hub before the walk.
     assert result["pack_version"] == public.version
     assert result["first_screen"] == "welcome"
+    assert result["after_start"] == "near"  # tapped "Start the visit"
+    # Tapping the card opened the artwork it showed; "Back" returned to the card.
+    near_id, screen, art_id, back_to = result["tapped_card"]
+    assert (screen, art_id, back_to) == ("artwork", near_id, "near")
+    assert near_id == "champ-de-lumiere"
     card = result["card"]
     shown = [artwork for _, artwork, _ in card]
     assert shown == truth == ["", "aube-sur-la-lagune", "champ-de-lumiere", "halo", ""]
