@@ -55,7 +55,7 @@ def parse_retry_after(value: str | None, now: datetime | None) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     if now is None:
         return None
