@@ -95,6 +95,7 @@ def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float]:
         status=None,
         revoked=None,
     )
+    folder.mkdir(parents=True, exist_ok=True)
     db = folder / "raw.db"
     conn = connect(db)
     apply_migrations(conn, "core", CORE_MIGRATIONS)
@@ -313,7 +314,9 @@ def main() -> None:
     try:
         rows = CLIENTS * args.batches_per_client * BATCH
         singles = CLIENTS * args.singles_per_client
-        raw_batched, raw_single = raw_rates(folder, rows, min(singles, 1000))
+        # Raw rates before and after the HTTP runs (their mean is the reference): a shared
+        # machine's disk and CPU drift, and the comparison must not depend on the order.
+        raw_before = raw_rates(folder / "before", rows, min(singles, 1000))
         data = folder / "hub"
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -332,11 +335,20 @@ def main() -> None:
         finally:
             hub.terminate()
             hub.wait(30)
+        raw_after = raw_rates(folder / "after", rows, min(singles, 1000))
+        raw_batched = (raw_before[0] + raw_after[0]) / 2
+        raw_single = (raw_before[1] + raw_after[1]) / 2
         http_batched = batched["events"] / batched["seconds"]
         http_single = single["events"] / single["seconds"]
         print(f"disk: {folder} (WAL, synchronous=FULL)")
-        print(f"raw SQLite, batches of {BATCH}, one commit each: {raw_batched:,.0f} rows/s")
-        print(f"raw SQLite, one commit per row:             {raw_single:,.0f} rows/s")
+        print(
+            f"raw SQLite, batches of {BATCH}, one commit each: {raw_batched:,.0f} rows/s "
+            f"(before {raw_before[0]:,.0f}, after {raw_after[0]:,.0f})"
+        )
+        print(
+            f"raw SQLite, one commit per row:             {raw_single:,.0f} rows/s "
+            f"(before {raw_before[1]:,.0f}, after {raw_after[1]:,.0f})"
+        )
         print(
             f"HTTP batched ({CLIENTS} clients x {args.batches_per_client} x {BATCH}): "
             f"{http_batched:,.0f} events/s, p50 {batched['p50_ms']:.1f} ms, "

@@ -120,7 +120,7 @@ class Store:
         max_bytes: int | None = None,
         observer: CommitObserver | None = None,
         max_group_rows: int = 10_000,
-        group_wait_s: float = 0.002,
+        group_wait_s: float = 0.001,
     ) -> None:
         self.path = Path(path)
         self.max_bytes = max_bytes
