@@ -260,21 +260,22 @@ class BeaconAgent:
         )
 
     def _use_zone(self, zone_id: str) -> None:
+        """Count in this zone, with its thresholds from the manifest (or the defaults)."""
         zones = {z.id: z for z in self.manifest.zones} if self.manifest else {}
         zone = zones.get(zone_id) or Zone(id=zone_id, name={})
-        if zone == self.zone and self.core is not None:
-            return
+        config = TrackerConfig.from_zone(
+            zone, occupancy_interval_s=self.options.occupancy_interval_s
+        )
+        self.zone = zone
+        if self.core is not None and self.core.tracker.config == config:
+            return  # same zone, same thresholds: visits in progress go on
         beacons = self.manifest.beacons if self.manifest else []
         if self.core is not None:
             self.core.finish(self._now)
             self._pending.extend(self.core.events())
-        config = TrackerConfig.from_zone(
-            zone, occupancy_interval_s=self.options.occupancy_interval_s
-        )
         self.core = AgentCore(config, beacons)
         if self._key is not None:
             self.core.set_key(self._key, self._now)
-        self.zone = zone
         _log.info(
             "counting in zone %s (enter %.0f dBm, exit %.0f dBm)",
             zone.id,
@@ -321,24 +322,37 @@ class BeaconAgent:
             await asyncio.to_thread(self._recording.write, b"".join(lines))
 
     async def _wait_ready(self, need_key: bool) -> None:
-        """Wait until the core exists (zone known) and, if asked, the key arrived."""
+        """Wait until the core exists (zone known) and, if asked, the key arrived.
+
+        Replays and simulations give up after ``ready_wait_s``; a live agent waits as long
+        as it takes (the hub may be down at boot), saying so once a minute.
+        """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.options.ready_wait_s
-        while True:
+        started = loop.time()
+        next_note = started + 60.0
+        while not self._stop.is_set():
             if self._unpaired is not None:
                 raise NotPairedError(f"pairing required: {self._unpaired}")
             if self.core is not None and (self._key is not None or not need_key):
                 return
-            left = deadline - loop.time()
-            if left <= 0:
-                what = "a zone" if self.core is None else "a pseudonym key"
+            what = "a zone" if self.core is None else "a pseudonym key"
+            waited = loop.time() - started
+            if not self.options.live and waited >= self.options.ready_wait_s:
                 raise AgentError(
                     f"the hub gave no {what} within {self.options.ready_wait_s:.0f} s "
                     f"(link: {self.link.state.value}, {self.link.detail})"
                 )
+            if loop.time() >= next_note:
+                next_note += 60.0
+                _log.warning(
+                    "still waiting for %s from the hub (%s: %s)",
+                    what,
+                    self.link.state.value,
+                    self.link.detail,
+                )
             self._ready.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ready.wait(), min(left, 1.0))
+                await asyncio.wait_for(self._ready.wait(), 1.0)
 
     # -- running ------------------------------------------------------------------
 
@@ -347,12 +361,17 @@ class BeaconAgent:
 
         Returns how many events were handed to the outbox.
         """
+        credentials = self.link.credentials
+        if credentials is not None and credentials.zone:
+            self._use_zone(credentials.zone)  # count before the hub answers (key permitting)
         link_task = asyncio.create_task(self.link.run(), name="cimaise-beacon-link")
         try:
             if self.options.record is not None:
                 self._recording = await asyncio.to_thread(open_for_recording, self.options.record)
             await self._wait_ready(need_key=not self.options.live)
-            if self.options.replay is not None:
+            if self._stop.is_set():
+                pass
+            elif self.options.replay is not None:
                 await self._replay(self.options.replay)
             elif self.options.simulate:
                 await self._simulate()
@@ -361,7 +380,12 @@ class BeaconAgent:
             if self.core is not None:
                 self.core.finish(self._now)
             await self._send_events()
-            if not self.options.live and not await self.link.flushed(self.options.flush_wait_s):
+            stopped = self._stop.is_set()  # asked to stop: events wait in the outbox for later
+            if (
+                not self.options.live
+                and not stopped
+                and not await self.link.flushed(self.options.flush_wait_s)
+            ):
                 raise AgentError(
                     f"events still wait in the outbox after {self.options.flush_wait_s:.0f} s "
                     f"(link: {self.link.state.value}, {self.link.detail})"

@@ -72,3 +72,39 @@ def test_replay_and_simulation_need_neither_bleak_nor_dbus() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+
+
+def test_live_recording_writes_what_was_heard_and_only_there(tmp_path: Path) -> None:
+    from beacon_agent.pipeline import Advert
+    from beacon_agent.trace import open_for_recording, read_trace
+
+    agent = BeaconAgent(AgentOptions(state=tmp_path / "state", hub_url="http://127.0.0.1:9"))
+    try:
+        agent._recording = open_for_recording(tmp_path / "rec.jsonl")
+        for i in range(3):
+            agent._on_advert(
+                Advert(
+                    f"5A:00:00:00:00:0{i}",
+                    -60 - i,
+                    7,
+                    "phone",
+                    {0x004C: b"\x10\x05"},
+                    {"fe2c": b"\x01"},
+                    ["fe2c"],
+                    1e9 + i,
+                )
+            )
+        agent._recording.write(b"".join(agent._record_lines))
+        agent._recording.close()
+        records = list(read_trace(tmp_path / "rec.jsonl"))
+        assert [(r.t, r.address, r.rssi) for r in records] == [
+            (0.0, "5A:00:00:00:00:00", -60),
+            (1.0, "5A:00:00:00:00:01", -61),
+            (2.0, "5A:00:00:00:00:02", -62),
+        ]
+        assert records[0].payload() == ({0x004C: b"\x10\x05"}, {"fe2c": b"\x01"})
+        assert (tmp_path / "rec.jsonl").stat().st_mode & 0o777 == 0o600
+    finally:
+        agent.outbox.close()
+    for path in (tmp_path / "state").rglob("*"):
+        assert b"5A:00" not in path.read_bytes()
