@@ -113,6 +113,7 @@ class PhoneApp(App):  # type: ignore[misc]
         scan: bool = False,
         refresh: bool = True,
         discovery_interfaces: list[str] | None = None,
+        discovery_wait_s: float = 8.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -124,6 +125,7 @@ class PhoneApp(App):  # type: ignore[misc]
         self.scan_enabled = scan
         self.refresh_enabled = refresh
         self.discovery_interfaces = discovery_interfaces
+        self.discovery_wait_s = discovery_wait_s
         self.prefs: Prefs = guide.load_prefs(state_dir / PREFS_FILE)
         self.usage = guide.VisitUsage()
         self.pack: PublicPack | None = None
@@ -214,10 +216,18 @@ class PhoneApp(App):  # type: ignore[misc]
         if not task.cancelled() and task.exception() is not None:
             log.warning("background task ended: %s", task.exception())
 
-    async def _refresh(self) -> None:
-        """Update the cached pack from the hub; the guide keeps working when none answers."""
+    async def _refresh(self, url: str | None = None) -> None:
+        """Update the cached pack from the hub; the guide keeps working when none answers.
+
+        The hub is ``url``, else ``--hub``, else the address the visitor entered, else
+        the one zeroconf finds on the museum Wi-Fi.
+        """
+        self.refreshed.clear()
         try:
-            base = await pack.find_hub(self.hub_url, interfaces=self.discovery_interfaces)
+            given = url or self.hub_url or self.prefs.hub_url
+            base = await pack.find_hub(
+                given, interfaces=self.discovery_interfaces, wait_s=self.discovery_wait_s
+            )
             result = await pack.refresh(self.cache, base)
         except (CimaiseError, OSError, ValueError) as exc:
             log.info("no hub reachable, staying on the cached guide: %s", exc)
@@ -404,6 +414,22 @@ class PhoneApp(App):  # type: ignore[misc]
         self._fill_languages()
         self._apply_texts()
         self.note("language", language=code)
+
+    def connect_hub(self, address: str) -> None:
+        """Use the guide address the visitor typed (the entrance QR code's link)."""
+        try:
+            base = pack.hub_base_url(address.strip())
+        except ValueError:
+            self.status = strings.word(self.language, "bad_address")
+            return
+        self.prefs.hub_url = base
+        self._save_prefs()
+        self.status = strings.word(self.language, "connecting")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._spawn(self._refresh(base))
 
     def step_text_size(self, step: int) -> None:
         index = max(0, min(len(guide.TEXT_SIZES) - 1, self.prefs.text_size + step))

@@ -74,6 +74,7 @@ class Prefs(msgspec.Struct, kw_only=True):
     language: str | None = None
     text_size: int = 1  # index in TEXT_SIZES
     share_usage: bool = False  # opt-in; off until the visitor turns it on
+    hub_url: str | None = None  # the guide address the visitor entered, if any
 
 
 def load_prefs(path: Path) -> Prefs:

@@ -53,6 +53,11 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "no_pack": "The guide has not been downloaded yet. Join the museum Wi-Fi.",
         "results": "{n} artworks",
         "sharing": "Sharing anonymous use",
+        "hub_address": "Guide address",
+        "hub_hint": "The link of the QR code at the entrance",
+        "connect": "Download the guide",
+        "connecting": "Downloading the guide…",
+        "bad_address": "This is not a web address.",
     },
     "fr": {
         "welcome": "Bienvenue",
@@ -92,6 +97,11 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "no_pack": "Le guide n'est pas encore téléchargé. Connectez-vous au Wi-Fi du musée.",
         "results": "{n} œuvres",
         "sharing": "Partage anonyme activé",
+        "hub_address": "Adresse du guide",
+        "hub_hint": "Le lien du QR code de l'entrée",
+        "connect": "Télécharger le guide",
+        "connecting": "Téléchargement du guide…",
+        "bad_address": "Ce n'est pas une adresse web.",
     },
 }
 

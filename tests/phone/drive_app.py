@@ -85,6 +85,24 @@ async def drive(
     tap(app.manager.get_screen("welcome").ids.start)  # a real touch on "Start the visit"
     await frames()
     out["after_start"] = app.screen
+    if args.connect:
+        # The visitor types the entrance QR code's link in Settings and taps the button.
+        app.show("settings")
+        settings = app.manager.get_screen("settings")
+        settings.ids.hub_address.text = args.connect
+        await frames()
+        tap(settings.ids.connect)
+        await frames()
+        out["status_connecting"] = app.status
+        deadline = time.monotonic() + 60
+        while not (app.refreshed.is_set() and app.pack is not None):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the guide was not downloaded")
+            await asyncio.sleep(0.05)
+        await frames()
+        out["connected_version"] = app.pack.version
+        out["prefs_hub_url"] = app.prefs.hub_url
+        app.show("near")
     out["browse_count"] = len(app.search_rows(""))
     seen: list[tuple[float, str, str]] = []  # (t, artwork id, title on screen) per change
     if args.trace:
@@ -165,7 +183,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     from phone.app import PhoneApp
 
     clock = ManualClock()
-    app = PhoneApp(Path(args.state), clock=clock, hub_url=args.hub, scan=False)
+    # Discovery (when no --hub) stays on loopback: tests send nothing to any other address.
+    app = PhoneApp(
+        Path(args.state),
+        clock=clock,
+        hub_url=args.hub,
+        scan=False,
+        discovery_interfaces=["127.0.0.1"],
+        discovery_wait_s=1.0,
+    )
     out: dict[str, Any] = {}
     driver = asyncio.ensure_future(drive(app, args, clock, out))
     await app.async_run(async_lib="asyncio")
@@ -180,6 +206,7 @@ if __name__ == "__main__":
     parser.add_argument("--trace", default=None)
     parser.add_argument("--shots", default=None)
     parser.add_argument("--tour", action="store_true")
+    parser.add_argument("--connect", default=None, help="guide address typed in Settings")
     parser.add_argument("--out", required=True)
     arguments = parser.parse_args()
     result = asyncio.run(main(arguments))

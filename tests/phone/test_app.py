@@ -102,3 +102,17 @@ async def test_app_starts_from_its_cache_with_no_network(
     assert Path(result["artwork_audio"]).is_file()
     assert result["search_lumiere"]
     assert result["info_hours"]
+
+
+async def test_visitor_downloads_the_guide_from_the_entrance_qr_link(
+    demo_hub: TestServer, xvfb: str, tmp_path: Path
+) -> None:
+    public = await fetch_pack(demo_hub)
+    entrance = f"{hub_url(demo_hub)}/guide/?lang=en"  # what the entrance QR code holds
+    result = await drive_app(
+        xvfb, tmp_path, "--state", str(tmp_path / "phone"), "--connect", entrance
+    )
+    assert result["pack_version"] is None  # nothing cached, no hub found by zeroconf
+    assert result["connected_version"] == public.version
+    assert result["prefs_hub_url"] == hub_url(demo_hub)
+    assert result["browse_count"] == len(public.artworks)  # counted after the download
