@@ -28,6 +28,7 @@ from hub.client.manifest import PublicPack
 from phone import guide, pack, strings
 from phone.beacons import BeaconIndex
 from phone.guide import Prefs
+from phone.multicast import multicast_lock
 from phone.ranging import Nearby, Ranging
 from phone.scanner import ScanFeed, TraceClock
 from phone.screens import (
@@ -225,9 +226,10 @@ class PhoneApp(App):  # type: ignore[misc]
         self.refreshed.clear()
         try:
             given = url or self.hub_url or self.prefs.hub_url
-            base = await pack.find_hub(
-                given, interfaces=self.discovery_interfaces, wait_s=self.discovery_wait_s
-            )
+            with multicast_lock():
+                base = await pack.find_hub(
+                    given, interfaces=self.discovery_interfaces, wait_s=self.discovery_wait_s
+                )
             result = await pack.refresh(self.cache, base)
         except (CimaiseError, OSError, ValueError) as exc:
             log.info("no hub reachable, staying on the cached guide: %s", exc)
