@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,7 +20,12 @@ pytestmark = [pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: a temporary folder, or ``$WEB_SCREENSHOTS_DIR`` (e.g. docs/img)."""
+    folder = os.environ.get("WEB_SCREENSHOTS_DIR")
+    return Path(folder) if folder else tmp_path
 
 
 @pytest.fixture
@@ -83,7 +89,7 @@ def visits(n: int) -> list[dict[str, Any]]:
     return out
 
 
-def test_technician_journey_in_chromium(hub: HubThread, browser_page: Any) -> None:
+def test_technician_journey_in_chromium(hub: HubThread, browser_page: Any, shots: Path) -> None:
     page = browser_page
     # a wrong password is refused
     log_in(page, hub, password="wrong password")
@@ -114,7 +120,7 @@ def test_technician_journey_in_chromium(hub: HubThread, browser_page: Any) -> No
         assert chart.locator("canvas").count() == 1, name
     flows = page.locator("#h-flows").locator("xpath=..").text_content() or ""
     assert "salle-1" in flows and "salle-2" in flows  # 8 visitors >= k = 5
-    page.screenshot(path=str(DOCS_IMG / "web-analytics.png"), full_page=True)
+    page.screenshot(path=str(shots / "web-analytics.png"), full_page=True)
 
     page.goto(f"{hub.url}/admin/devices")
     asked: list[str] = []
@@ -168,7 +174,7 @@ def test_technician_journey_in_chromium(hub: HubThread, browser_page: Any) -> No
 
 
 def test_main_pages_have_no_serious_accessibility_violations(
-    hub: HubThread, browser_page: Any
+    hub: HubThread, browser_page: Any, shots: Path
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -179,9 +185,9 @@ def test_main_pages_have_no_serious_accessibility_violations(
     hub.api("/api/v1/devices/heartbeat", {"version": "0.1.0", "content_version": "x"}, token)
     hub.api("/api/v1/events", {"events": visits(6)}, token)
     axe = Axe()
-    shots = {"": "overview", "devices": "devices", "content": "content", "zones": "zones",
+    pages = {"": "overview", "devices": "devices", "content": "content", "zones": "zones",
              "analytics": None, "sync": "sync", "content/artworks/halo": None, "account": None}
-    for path, shot in shots.items():
+    for path, shot in pages.items():
         page.goto(f"{hub.url}/admin/{path}")
         if path == "analytics":
             page.wait_for_selector('[data-chart="visitors"][data-drawn]')
@@ -193,10 +199,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
         ]
         assert not bad, (path, bad)
         if shot:
-            page.screenshot(path=str(DOCS_IMG / f"web-{shot}.png"), full_page=True)
+            page.screenshot(path=str(shots / f"web-{shot}.png"), full_page=True)
     # a phone-sized screen: nothing wider than the viewport
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{hub.url}/admin/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
-    page.screenshot(path=str(DOCS_IMG / "web-overview-phone.png"), full_page=True)
+    page.screenshot(path=str(shots / "web-overview-phone.png"), full_page=True)

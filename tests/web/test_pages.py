@@ -170,3 +170,36 @@ async def test_a_bad_edit_shows_the_problem_next_to_its_field(hub_client: TestCl
     assert resp.status == 400
     assert 'id="err-artist"' in page
     assert library.current.etag == version  # nothing published
+
+
+async def test_kiosk_screenshot_is_asked_for_and_shown(hub_client: TestClient) -> None:
+    import io
+
+    from PIL import Image
+
+    csrf = await login(hub_client)
+    page = await (await hub_client.post("/admin/devices/pair", data={
+        "kind": "kiosk", "name": "Kiosk A", "zone": "", "csrf": csrf})).text()
+    code = re.search(r'id="pairing-code">([^<]+)<', page)
+    assert code
+    body = await (await hub_client.post("/api/v1/devices/enroll", json={
+        "code": code.group(1), "kind": "kiosk", "name": "Kiosk A"})).json()
+    auth = {"Authorization": f"Bearer {body['token']}"}
+    reply = await (await hub_client.post("/api/v1/devices/heartbeat", json={},
+                                         headers=auth)).json()
+    assert not reply["screenshot_requested"]
+    asked = await hub_client.post(f"/admin/devices/{body['device_id']}/screenshot",
+                                  data={"csrf": csrf})
+    assert "comes with its next heartbeat" in await asked.text()
+    reply = await (await hub_client.post("/api/v1/devices/heartbeat", json={},
+                                         headers=auth)).json()
+    assert reply["screenshot_requested"]
+    png = io.BytesIO()
+    Image.new("RGB", (80, 60), (0, 90, 200)).save(png, "PNG")
+    sent = await hub_client.post("/api/v1/devices/screenshot", data=png.getvalue(),
+                                 headers={**auth, "Content-Type": "image/png"})
+    assert sent.status in (200, 201, 204)
+    table = await (await hub_client.get("/admin/devices/table")).text()
+    assert f'src="/admin/devices/{body["device_id"]}/screenshot.png"' in table
+    shot = await hub_client.get(f"/admin/devices/{body['device_id']}/screenshot.png")
+    assert shot.status == 200 and await shot.read() == png.getvalue()

@@ -10,7 +10,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from cimaise.errors import PairingError
-from hub.api.devices import screenshot_path
+from hub.api.devices import online_window, screenshot_path
 from hub.keys import DEVICES, SETTINGS
 from hub.web import queries
 from hub.web.auth import SESSION_KEY, page
@@ -35,7 +35,7 @@ async def _rows(request: web.Request) -> list[dict[str, object]]:
         return [
             {
                 "d": d,
-                "status": device_status(d.last_seen, d.revoked, now),
+                "status": device_status(d.last_seen, d.revoked, now, online_window()),
                 "shot": d.kind == "kiosk" and screenshot_path(data, d.id).is_file(),
             }
             for d in devices

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.api.devices import online_window
 from hub.keys import SETTINGS
 from hub.web import analytics, queries
 from hub.web.auth import SESSION_KEY, page
@@ -46,7 +47,7 @@ async def gather(app: web.Application) -> Overview:
             devices = queries.devices(conn)
             beacons = queries.beacon_health(conn)
             counts = analytics.day_counts(conn, now.astimezone(state.tz).date())
-        statuses = [device_status(d.last_seen, d.revoked, now) for d in devices]
+        statuses = [device_status(d.last_seen, d.revoked, now, online_window()) for d in devices]
         store_bytes = state.store.size_bytes()
         return Overview(
             online=statuses.count("online"),
