@@ -44,7 +44,7 @@ from beacon_agent.trace import (
 )
 from beacon_agent.tracker import TrackerConfig
 from cimaise.errors import CimaiseError, NotPairedError
-from hub.client.api import HubClient, HubRequestError
+from hub.client.api import HubClient
 from hub.client.device import DeviceLink, LinkState
 from hub.client.events import Occupancy, Visit
 from hub.client.manifest import Beacon, Manifest, Zone, manifest_decoder
@@ -212,9 +212,10 @@ class BeaconAgent:
     async def _on_heartbeat(self, reply: HeartbeatReply) -> None:
         credentials = self.link.credentials
         zone_id = reply.zone or (credentials.zone if credentials else None)
-        if reply.content_version != self._content_version or self.manifest is None:
-            await self._refresh_manifest()
-            self._content_version = reply.content_version
+        if (
+            reply.content_version != self._content_version or self.manifest is None
+        ) and await self._refresh_manifest():
+            self._content_version = reply.content_version  # else: asked again next time
         if zone_id is None:
             _log.warning("this agent has no zone yet: set one on the hub's devices page")
             return
@@ -231,20 +232,21 @@ class BeaconAgent:
             self.core.set_key(key, self._now)
             self._ready.set()
 
-    async def _refresh_manifest(self) -> None:
+    async def _refresh_manifest(self) -> bool:
+        """Fetch the content manifest (zones, beacons); True when it is up to date."""
         credentials = self.link.credentials
         if credentials is None or not credentials.hub_url:
-            return
+            return False
         client = HubClient(credentials.hub_url, credentials.token)
         try:
             fetched = await client.manifest(self._manifest_etag if self.manifest else None)
-        except (HubRequestError, NotPairedError, CimaiseError, msgspec.ValidationError) as exc:
+        except (CimaiseError, msgspec.ValidationError, msgspec.DecodeError) as exc:
             _log.warning("content manifest not fetched: %s", exc)
-            return
+            return False
         finally:
             await client.close()
         if fetched is None:
-            return
+            return True  # 304: unchanged
         self.manifest = fetched.manifest
         self._manifest_etag = fetched.etag
         path = self.options.state / MANIFEST_FILE
@@ -258,6 +260,7 @@ class BeaconAgent:
             fetched.manifest.version,
             len(fetched.manifest.beacons),
         )
+        return True
 
     def _use_zone(self, zone_id: str) -> None:
         """Count in this zone, with its thresholds from the manifest (or the defaults)."""
