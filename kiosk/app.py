@@ -2,7 +2,7 @@
 
 Visitor actions go to the ``Session`` (the pure core); after each, ``_apply`` copies
 its state onto the app's Kivy properties, which the ``.kv`` files bind to. The notes a
-transition produces go to ``on_notes`` (the device link puts them in the outbox).
+transition produces go to the hub link (``attach_link``), which puts them in the outbox.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -40,6 +40,15 @@ from kiosk.session import DEFAULT_IDLE_TIMEOUT_S, Note, Session
 from kiosk.strings import word
 
 log = logging.getLogger(__name__)
+
+
+class HubLink(Protocol):
+    """The hub link as the app uses it (``kiosk.link.KioskLink``)."""
+
+    def record(self, notes: Sequence[Note]) -> None: ...
+
+    def pair(self, code: str) -> None: ...
+
 
 KV_DIR = Path(__file__).parent / "kv"
 KV_FILES = ("common.kv", "attract.kv", "home.kv", "artwork.kv", "info.kv", "technician.kv")
@@ -126,12 +135,35 @@ class KioskApp(App):  # type: ignore[misc]
         self.manifest: Manifest | None = cache.current()
         languages, default = self._languages()
         self.session = Session(languages, default, idle_timeout_s=idle_timeout_s, paired=paired)
-        self.on_notes: Callable[[list[Note]], None] = lambda notes: None
-        self.on_pair: Callable[[str], None] = lambda code: None
+        self.link: HubLink | None = None
+        # observers of every note (the test harness); the link gets them too
+        self.note_listeners: list[Callable[[list[Note]], None]] = []
+        self._early_notes: list[Note] = []
+        self._early_code: str | None = None
         self.sound: Sound | None = None
         self._sound_key: str | None = None
         self._shown: tuple[object, ...] = ()
         self._search_event: Any = None
+
+    def attach_link(self, link: HubLink) -> None:
+        """Connect the hub link: notes go to its outbox, codes typed on screen to it.
+
+        Notes made before (the window starts first) and a code typed meanwhile follow.
+        """
+        self.link = link
+        early, self._early_notes = self._early_notes, []
+        if early:
+            link.record(early)
+        if self._early_code is not None:
+            link.pair(self._early_code)
+            self._early_code = None
+
+    def submit_code(self, code: str) -> None:
+        """A technician typed a pairing code."""
+        if self.link is not None:
+            self.link.pair(code)
+        else:
+            self._early_code = code
 
     # --- building ----------------------------------------------------------------------
 
@@ -151,7 +183,7 @@ class KioskApp(App):  # type: ignore[misc]
             self.sm.add_widget(screen)
         self.home.on_open = self.open_artwork
         self.home.on_query = self._query_changed
-        self.technician.on_submit = lambda code: self.on_pair(code)
+        self.technician.on_submit = self.submit_code
         root = KioskRoot(self)
         root.add_widget(self.sm)
         self._load_content()
@@ -328,8 +360,14 @@ class KioskApp(App):  # type: ignore[misc]
     # --- state onto widgets ------------------------------------------------------------
 
     def _emit(self, notes: list[Note]) -> None:
-        if notes:
-            self.on_notes(notes)
+        if not notes:
+            return
+        for listener in self.note_listeners:
+            listener(notes)
+        if self.link is not None:
+            self.link.record(notes)
+        else:
+            self._early_notes.extend(notes)
 
     def _apply(self) -> None:
         """Copy the session's state onto the app's properties and the visible screen."""

@@ -20,7 +20,7 @@ from kiosk.session import DEFAULT_IDLE_TIMEOUT_S
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
-    from kiosk.link import KioskLink
+    from kiosk.cache import ContentCache
 
 log = logging.getLogger(__name__)
 
@@ -65,83 +65,91 @@ def prepare_kivy(options: KioskOptions) -> None:
         Config.set("kivy", "keyboard_mode", "dock")
 
 
+LINK_AFTER_START_S = 0.3  # the hub link (aiohttp) is imported after the first frames
+
+
 async def run_kiosk(
     options: KioskOptions,
-    on_ready: Callable[[KioskApp, KioskLink | None], None] | None = None,
+    on_ready: Callable[[KioskApp], None] | None = None,
 ) -> None:
-    """Run the kiosk window (and its hub link) until the window closes."""
+    """Run the kiosk window (and its hub link) until the window closes.
+
+    The window comes first: the link to the hub, and the HTTP client it imports, start
+    once the first frames are on screen. Interactions noted before are kept for it.
+    """
     prepare_kivy(options)
+    from hub.client.credentials import load_credentials
     from kiosk.app import KioskApp
     from kiosk.cache import ContentCache
-    from kiosk.link import KioskLink
 
     cache = ContentCache(options.state / "content")
-    link: KioskLink | None = None
-    app: KioskApp
-    if options.offline:
-        app = KioskApp(
-            cache,
-            idle_timeout_s=options.idle_timeout_s,
-            clock=options.clock,
-            fullscreen=options.fullscreen,
-        )
-    else:
-        holder: list[KioskApp] = []
-        link = KioskLink(
-            _LateScreen(holder),
-            cache,
-            state_dir=options.state,
-            name=options.name,
-            hub_url=options.hub_url,
-            pair_code=options.pair_code,
-            heartbeat_s=options.heartbeat_s,
-            content_poll_s=options.content_poll_s,
-            discovery_interfaces=options.discovery_interfaces,
-        )
-        app = KioskApp(
-            cache,
-            paired=link.paired,
-            idle_timeout_s=options.idle_timeout_s,
-            clock=options.clock,
-            fullscreen=options.fullscreen,
-        )
-        holder.append(app)
-        app.on_notes = link.record
-        app.on_pair = link.pair
+    paired = (
+        options.offline or bool(options.pair_code) or (load_credentials(options.state) is not None)
+    )
+    app = KioskApp(
+        cache,
+        paired=paired,
+        idle_timeout_s=options.idle_timeout_s,
+        clock=options.clock,
+        fullscreen=options.fullscreen,
+    )
     if cache.current() is None:
         log.info("no cached content yet: waiting for the hub's exhibition")
     else:
         log.info("showing cached content %s", cache.current_version())
-    if on_ready is not None:
-        ready = on_ready
-        app.bind(on_start=lambda *args: ready(app, link))
-    if link is None:
+    started = asyncio.Event()
+    stopped = asyncio.Event()
+
+    def on_start(*args: object) -> None:
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda dt: started.set(), LINK_AFTER_START_S)
+        if on_ready is not None:
+            on_ready(app)
+
+    app.bind(on_start=on_start)
+    if options.offline:
         await app.async_run(async_lib="asyncio")
         return
-    link_task = asyncio.create_task(link.run(), name="cimaise-kiosk-link")
+    link_task = asyncio.create_task(
+        _run_link(options, app, cache, started, stopped), name="cimaise-kiosk-link"
+    )
     try:
         await app.async_run(async_lib="asyncio")
     finally:
-        link.stop()
+        stopped.set()
         await link_task
 
 
-class _LateScreen:
-    """The app as the link sees it, before the app exists (the two refer to each other)."""
+async def _run_link(
+    options: KioskOptions,
+    app: KioskApp,
+    cache: ContentCache,
+    started: asyncio.Event,
+    stopped: asyncio.Event,
+) -> None:
+    """Start the hub link once the window is up; stop it when the window closes."""
+    waiters = [asyncio.ensure_future(started.wait()), asyncio.ensure_future(stopped.wait())]
+    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+    if stopped.is_set():
+        return
+    from kiosk.link import KioskLink
 
-    def __init__(self, holder: list[KioskApp]) -> None:
-        self._holder = holder
-
-    def status(self) -> dict[str, object]:
-        return self._holder[0].status() if self._holder else {}
-
-    def pairing_needed(self, details: str = "") -> None:
-        if self._holder:
-            self._holder[0].pairing_needed(details)
-
-    def pairing_result(self, ok: bool, message: str) -> None:
-        if self._holder:
-            self._holder[0].pairing_result(ok, message)
-
-    def capture_png(self, max_width: int = 640) -> bytes:
-        return self._holder[0].capture_png(max_width)
+    link = KioskLink(
+        app,
+        cache,
+        state_dir=options.state,
+        name=options.name,
+        hub_url=options.hub_url,
+        pair_code=options.pair_code,
+        heartbeat_s=options.heartbeat_s,
+        content_poll_s=options.content_poll_s,
+        discovery_interfaces=options.discovery_interfaces,
+    )
+    app.attach_link(link)
+    task = asyncio.create_task(link.run(), name="cimaise-kiosk-hub-link")
+    await stopped.wait()
+    link.stop()
+    await task

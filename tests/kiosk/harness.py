@@ -61,25 +61,23 @@ def _touch_class() -> Any:
 class Driver:
     """Runs commands on Kivy's thread and answers on stdout."""
 
-    def __init__(self, app: Any, link: Any, clock: ShiftedClock) -> None:
+    def __init__(self, app: Any, clock: ShiftedClock) -> None:
         from kivy.base import EventLoop
 
-        self.app, self.link, self.clock = app, link, clock
+        self.app, self.clock = app, clock
         self.loop = EventLoop
         self.touch_cls = _touch_class()
         self.notes: list[dict[str, Any]] = []
         self.commands: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.next_id = 1000
-        previous = app.on_notes
 
         def record(notes: list[Any]) -> None:
             self.notes.extend(
                 {k: getattr(n, k) for k in ("action", "session", "artwork", "language", "screen")}
                 for n in notes
             )
-            previous(notes)
 
-        app.on_notes = record
+        app.note_listeners.append(record)
         threading.Thread(target=self._read_stdin, name="harness-stdin", daemon=True).start()
 
     def _read_stdin(self) -> None:
@@ -241,7 +239,7 @@ class Driver:
             "content_version": app.manifest.version if app.manifest else None,
             "window": list(app.root_window.size) if app.root_window else None,
             "notes": self.notes,
-            "link": self.link.device.state.value if self.link is not None else None,
+            "link": app.link.device.state.value if app.link is not None else None,
             "paired": s.paired,
         }
 
@@ -270,8 +268,8 @@ def main() -> None:
     )
     tasks: list[asyncio.Task[None]] = []
 
-    def ready(app: Any, link: Any) -> None:
-        driver = Driver(app, link, clock)
+    def ready(app: Any) -> None:
+        driver = Driver(app, clock)
         tasks.append(asyncio.get_running_loop().create_task(driver.serve()))
         sys.stdout.write(MARK + json.dumps({"ok": True, "ready": True}) + "\n")
         sys.stdout.flush()
