@@ -427,8 +427,9 @@ class BeaconAgent:
         end_t = last_trace_time(path)
         # fast replays end "now"; real-time replays start now
         base = start_wall - end_t if speed == 0 or speed > 1 else start_wall
-        until = math.inf if self.options.duration is None else self.options.duration
-        self._rebase(base + first_trace_time(path))
+        t0 = first_trace_time(path)
+        until = math.inf if self.options.duration is None else t0 + self.options.duration
+        self._rebase(base + t0)
         next_pump = start_wall + PUMP_S
         core = self.core
         assert core is not None
@@ -437,8 +438,10 @@ class BeaconAgent:
         classify = core.classify
         lines_fed = 0
         first_t: float | None = None
+        done = False
+        now = self._now
         for first_line, lines in read_replay_blocks(path):
-            if not self._check_link():
+            if done or not self._check_link():
                 break
             core = self.core  # a zone change on the hub swaps the core
             assert core is not None
@@ -447,6 +450,7 @@ class BeaconAgent:
             for offset, line in enumerate(lines):
                 t = line.t
                 if t > until:
+                    done = True
                     break
                 key = (bytes(line.manufacturer_data), bytes(line.service_data))
                 classified = cached(key)
@@ -466,11 +470,12 @@ class BeaconAgent:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(self._stop.wait(), delay)
                         if self._stop.is_set():
+                            done = True
                             break
                 now = base + t
                 feed(classified, line.address, line.rssi, line.tx_power, now)
-            self._now = base + (lines[-1].t if lines else 0.0)
-            lines_fed += len(lines)
+                lines_fed += 1
+            self._now = now
             if self.clock() >= next_pump or speed > 0:
                 # an outbox commit (fsync) per pump, not per block
                 next_pump = self.clock() + PUMP_S
