@@ -115,6 +115,7 @@ class PhoneApp(App):  # type: ignore[misc]
         refresh: bool = True,
         discovery_interfaces: list[str] | None = None,
         discovery_wait_s: float = 8.0,
+        site: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -127,6 +128,7 @@ class PhoneApp(App):  # type: ignore[misc]
         self.refresh_enabled = refresh
         self.discovery_interfaces = discovery_interfaces
         self.discovery_wait_s = discovery_wait_s
+        self.site = site  # zeroconf: only a hub of this site (any when None)
         self.prefs: Prefs = guide.load_prefs(state_dir / PREFS_FILE)
         self.usage = guide.VisitUsage()
         self.pack: PublicPack | None = None
@@ -228,7 +230,10 @@ class PhoneApp(App):  # type: ignore[misc]
             given = url or self.hub_url or self.prefs.hub_url
             with multicast_lock():
                 base = await pack.find_hub(
-                    given, interfaces=self.discovery_interfaces, wait_s=self.discovery_wait_s
+                    given,
+                    site=self.site,
+                    interfaces=self.discovery_interfaces,
+                    wait_s=self.discovery_wait_s,
                 )
             result = await pack.refresh(self.cache, base)
         except (CimaiseError, OSError, ValueError) as exc:

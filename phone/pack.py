@@ -28,6 +28,16 @@ log = logging.getLogger(__name__)
 PACK_FILE = "pack.json"
 ETAG_FILE = "pack.etag"
 MEDIA_DIR = "media"
+MEDIA_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "audio/ogg": ".ogg",
+    "audio/mpeg": ".mp3",
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+    "audio/flac": ".flac",
+}
 
 
 class PackUnavailableError(CimaiseError):
@@ -107,24 +117,29 @@ class PackCache:
         _write_atomic(self.root / ETAG_FILE, (etag or "").encode())
         return pack
 
-    def media_path(self, sha256: str) -> Path:
-        return self.media_dir / sha256
+    def media_path(self, ref: MediaRef) -> Path:
+        """Where a media file is kept: its sha256 and the extension of its type.
+
+        Kivy picks image and sound loaders by file extension (a sound with none
+        finds no player), so the file is named ``{sha256}.{ext}``.
+        """
+        return self.media_dir / f"{ref.sha256}{MEDIA_EXTENSIONS.get(ref.mime, '')}"
 
     def has(self, ref: MediaRef) -> bool:
-        return self.media_path(ref.sha256).is_file()
+        return self.media_path(ref).is_file()
 
     def local(self, ref: MediaRef | None) -> str:
         """The cached file of a media as a path string, or '' when it is not here."""
         if ref is None or not self.has(ref):
             return ""
-        return str(self.media_path(ref.sha256))
+        return str(self.media_path(ref))
 
     def prune(self, keep: set[str]) -> int:
         """Delete media the current pack no longer names; returns how many."""
         removed = 0
         if self.media_dir.is_dir():
             for file in self.media_dir.iterdir():
-                if file.is_file() and file.name not in keep:
+                if file.is_file() and file.name.split(".")[0] not in keep:
                     file.unlink()
                     removed += 1
         return removed
@@ -183,7 +198,7 @@ async def refresh(cache: PackCache, base_url: str, *, request_timeout_s: float =
             if cache.has(ref):
                 continue
             try:
-                await _download(hub.session, hub.base_url, ref, cache.media_path(ref.sha256))
+                await _download(hub.session, hub.base_url, ref, cache.media_path(ref))
                 fetched_n += 1
             except (aiohttp.ClientError, TimeoutError, HubUnreachableError) as exc:
                 missing += 1

@@ -93,6 +93,7 @@ async def drive_app(display: str, tmp: Path, *args: str, timeout: float = 180) -
     out = tmp / f"drive-{time.monotonic_ns()}.json"
     env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1", "KIVY_USE_DEFAULTCONFIG": "1"}
     env["KIVY_HOME"] = str(tmp / "kivy-home")
+    env["SDL_AUDIODRIVER"] = "dummy"  # no sound card here: SDL's silent output
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -20,6 +20,7 @@ STARTED = time.perf_counter()
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -151,6 +152,16 @@ async def drive(
         out["artwork_title"] = app.manager.get_screen("artwork").ids.title.text
         out["artwork_image"] = app.art_image
         out["artwork_audio"] = app.art_audio
+        page = app.manager.get_screen("artwork")
+        tap(page.ids.listen)  # the audio description plays from the cache...
+        await frames()
+        out["playing"] = app.playing
+        tap(page.ids.listen)  # ...and pauses
+        await frames()
+        out["paused"] = not app.playing
+        page.ids.zoom.zoom_at(2.5, page.ids.zoom.to_window(*page.ids.zoom.center))
+        await frames()
+        out["zoomed"] = page.ids.zoom.zoomed
         if shots:
             shot(shots / "phone-artwork.png")
         app.show("browse")
@@ -191,6 +202,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         scan=False,
         discovery_interfaces=["127.0.0.1"],
         discovery_wait_s=1.0,
+        site=f"test-{os.getpid()}",  # no other hub on this machine's loopback answers
     )
     out: dict[str, Any] = {}
     driver = asyncio.ensure_future(drive(app, args, clock, out))

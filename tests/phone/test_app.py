@@ -100,6 +100,8 @@ async def test_app_starts_from_its_cache_with_no_network(
     assert Path(result["artwork_image"]).parent == state / "media"
     assert Path(result["artwork_image"]).is_file()
     assert Path(result["artwork_audio"]).is_file()
+    assert result["playing"] and result["paused"]  # tapped Listen, then Pause
+    assert result["zoomed"]  # the kiosk's zoomable image, reused
     assert result["search_lumiere"]
     assert result["info_hours"]
 

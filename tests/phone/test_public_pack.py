@@ -112,7 +112,7 @@ async def test_public_pack_holds_no_unpublished_content_and_no_device_or_visitor
         state = tmp_path / "phone"
         refreshed = await pack.refresh(pack.PackCache(state), url)
         assert refreshed.media_missing == 0
-        cached = {p.name for p in (state / "media").iterdir()}
+        cached = {p.name.split(".")[0] for p in (state / "media").iterdir()}
         assert cached == {ref.sha256 for ref in pack.wanted_media(public)}
         assert HIDDEN not in (state / "pack.json").read_text()
     finally:
