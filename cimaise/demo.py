@@ -470,24 +470,20 @@ def _run(
         env={"CIMAISE_CLOUD_SECRET": plan.cloud_secret},
     )
     if parts.technician_login:
-        # The account exists before the hub starts: one writer at a time.
+        # The account exists before the hub starts: one writer at a time. On a folder kept
+        # from an earlier run (--data) the account is there already: give it the new password.
         password_file = plan.root / "technician-password.txt"
         password_file.write_text(plan.password + "\n")
         password_file.chmod(0o600)
-        run_cimaise(
-            [
-                "hub",
-                "admin",
-                "create",
-                "--data",
-                str(plan.hub_data),
-                "--user",
-                TECHNICIAN,
-                "--password-file",
-                str(password_file),
-            ],
-            env,
+        admin = ["hub", "admin"]
+        who = ["--data", str(plan.hub_data), "--user", TECHNICIAN]
+        existing = (
+            plan.hub_db.exists()
+            and TECHNICIAN
+            in run_cimaise([*admin, "list", "--data", str(plan.hub_data)], env).split()
         )
+        verb = "set-password" if existing else "create"
+        run_cimaise([*admin, verb, *who, "--password-file", str(password_file)], env)
     hub = sup.start(
         "hub",
         ["hub", "--data", str(plan.hub_data), "--host", HOST, "--port", str(plan.hub_port)],
