@@ -52,8 +52,8 @@ T = TypeVar("T")
 class SyncOptions:
     """Tuning of the worker (the settings file holds what a museum configures)."""
 
-    max_count: int = 2000  # records per batch
-    max_bytes: int = 1024 * 1024  # uncompressed NDJSON bytes per batch
+    max_count: int = 5000  # records per batch
+    max_bytes: int = 2 * 1024 * 1024  # uncompressed NDJSON bytes per batch
     backoff: Backoff = dataclasses.field(default_factory=Backoff)
     timeout_s: float = 30.0  # one POST, answer included
     poll_s: float = 2.0  # how often new events and 'sync now' requests are looked for
@@ -240,11 +240,14 @@ class SyncWorker:
             return await self._pump(prepared, max_batches)
         return False
 
-    async def _prepare(self, stream: tables.Stream, cursor: StreamCursor) -> _Prepared | None:
+    async def _plan(
+        self, stream: tables.Stream, cursor: StreamCursor
+    ) -> tuple[StreamCursor, list[bytes]] | None:
+        """Read and transform the next batch's rows (the range of one in flight, or new)."""
         opts = self.options
         epoch = self._epoch
 
-        def build(conn: sqlite3.Connection) -> _Prepared | None:
+        def build(conn: sqlite3.Connection) -> tuple[StreamCursor, list[bytes]] | None:
             first, last = cursor.window()
             limit = opts.max_count if last is None else 2**31
             rows = stream.rows(conn, first, last, limit)
@@ -256,41 +259,82 @@ class SyncWorker:
                 planned = planned.plan(sizes, epoch, opts.max_count, opts.max_bytes)
             assert planned.in_flight is not None
             top = planned.in_flight.last
-            lines = [line for seq, line in rows if seq <= top and line is not None]
-            body = gzip_body(lines, opts.gzip_level) if lines else b""
-            return _Prepared(stream, planned, len(lines), body)
+            return planned, [line for seq, line in rows if seq <= top and line is not None]
 
         return await self._read(build)
 
+    async def _compress(
+        self, stream: tables.Stream, planned: tuple[StreamCursor, list[bytes]]
+    ) -> _Prepared:
+        cursor, lines = planned
+        body = await asyncio.to_thread(gzip_body, lines, self.options.gzip_level) if lines else b""
+        return _Prepared(stream, cursor, len(lines), body)
+
+    async def _prepare(self, stream: tables.Stream, cursor: StreamCursor) -> _Prepared | None:
+        planned = await self._plan(stream, cursor)
+        return None if planned is None else await self._compress(stream, planned)
+
+    async def _produce(
+        self,
+        stream: tables.Stream,
+        cursor: StreamCursor,
+        count: int,
+        out: asyncio.Queue[_Prepared | None],
+    ) -> None:
+        # Speculative batches after the one on the wire: the next batch's rows are read
+        # and transformed while the one before it is compressed (zlib runs without the
+        # GIL), and both while the receiver works. Ends with None.
+        compressing: asyncio.Task[_Prepared] | None = None
+        try:
+            for _ in range(count):
+                planned = await self._plan(stream, cursor)
+                if compressing is not None:
+                    await out.put(await compressing)
+                    compressing = None
+                if planned is None:
+                    break
+                compressing = asyncio.create_task(self._compress(stream, planned))
+                cursor = planned[0].done()
+            if compressing is not None:
+                await out.put(await compressing)
+                compressing = None
+        except (CimaiseError, sqlite3.Error, OSError) as exc:
+            # the batch on the wire still completes; the next round starts afresh
+            log.warning("preparing the next batch failed: %s", exc)
+        finally:
+            if compressing is not None:
+                compressing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await compressing
+
     async def _pump(self, prepared: _Prepared, max_batches: int) -> bool:
-        for sent in range(max_batches):
-            stream = prepared.stream
-            if prepared.records == 0:  # only rows the sync skips (or none left): no request
-                await self._save(prepared.cursor.done())
-                return True
-            last = sent == max_batches - 1
-            ahead = asyncio.create_task(
-                self._prepare(stream, prepared.cursor.done()) if not last else _nothing()
-            )
-            try:
+        stream = prepared.stream
+        ahead: asyncio.Queue[_Prepared | None] = asyncio.Queue(maxsize=2)
+        producer = asyncio.create_task(
+            self._produce(stream, prepared.cursor.done(), max_batches - 1, ahead)
+        )
+        try:
+            while True:
+                if prepared.records == 0:  # only rows the sync skips: no request
+                    await self._save(prepared.cursor.done())
+                    return True
                 outcome = await self._send(prepared)
                 if outcome is not Verdict.DELIVERED:
                     # parked or split: the next attempt may go at once; else wait
                     return outcome in (Verdict.PARK, Verdict.TOO_LARGE)
-                following = await ahead
-            finally:
-                if not ahead.done():
-                    ahead.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await ahead
-            if following is None or following.records == 0:
-                await self._save(prepared.cursor.done())
+                following = await _next_or_none(ahead, producer)
+                if following is None:
+                    await self._save(prepared.cursor.done())
+                    await self._refresh()
+                    return True
+                # the cursor past the delivered batch, and the next range, in one write
+                await self._save(following.cursor)
                 await self._refresh()
-                return True
-            await self._save(following.cursor)  # cursor past the delivered batch + next range
-            await self._refresh()
-            prepared = following
-        return True
+                prepared = following
+        finally:
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer
 
     async def _send(self, prepared: _Prepared) -> Verdict:
         """POST one prepared batch and act on the answer; returns what happened.
@@ -476,8 +520,20 @@ class SyncWorker:
         self._cursors[cursor.stream] = cursor
 
 
-async def _nothing() -> None:
-    return None
+async def _next_or_none(
+    queue: asyncio.Queue[_Prepared | None], producer: asyncio.Task[None]
+) -> _Prepared | None:
+    """The next prepared batch, or None once the producer has ended with nothing more."""
+    if not queue.empty():
+        return queue.get_nowait()
+    getter = asyncio.create_task(queue.get())
+    done, _ = await asyncio.wait({getter, producer}, return_when=asyncio.FIRST_COMPLETED)
+    if getter in done:
+        return getter.result()
+    getter.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await getter
+    return queue.get_nowait() if not queue.empty() else None
 
 
 SYNC: Final = web.AppKey("sync", SyncWorker)
