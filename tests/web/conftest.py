@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,8 +32,28 @@ def mount_web(app: web.Application) -> web.Application:
     return app
 
 
+_DEMO_CACHE: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_derivatives(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Make the demo's image derivatives once; every hub of these tests starts with a copy.
+
+    The cache is keyed by each source image's sha256, so a copy is as good as its own.
+    """
+    from cimaise.settings import demo_content_dir
+    from hub.content.library import ContentLibrary
+
+    cache = tmp_path_factory.mktemp("demo-cache") / "content-cache"
+    ContentLibrary(demo_content_dir(), cache).reload()
+    _DEMO_CACHE.append(cache)
+
+
 def hub_settings(tmp_path: Path, **values: object) -> Settings:
-    return Settings(data=tmp_path / "data", zeroconf=False).with_overrides(**values)
+    data = tmp_path / "data"
+    if _DEMO_CACHE and not (data / "content-cache").exists():
+        shutil.copytree(_DEMO_CACHE[0], data / "content-cache")
+    return Settings(data=data, zeroconf=False).with_overrides(**values)
 
 
 async def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
