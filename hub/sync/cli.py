@@ -117,6 +117,10 @@ def now(data: Path | None, config: Path | None, wait: float) -> None:
     path = _database(settings)
     report = status_report(path, utc_now())
     if report.get("worker_running"):
+        if not report.get("enabled"):
+            raise click.ClickException(
+                "the running hub has sync off: set cloud_url in its settings and restart it"
+            )
         request = request_now(path, utc_now())
         click.echo("asked the running hub to sync now")
         deadline = time.monotonic() + wait

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hub.sync.flows import FlowResult, VisitSpan
 
@@ -56,7 +56,13 @@ def day_visits(conn: sqlite3.Connection, day: str) -> list[VisitSpan]:
         (rfc3339(start), rfc3339(start + DAY)),
     )
     return [
-        VisitSpan(visitor, zone, datetime.fromisoformat(a), datetime.fromisoformat(b))
+        # devices may send any offset: flows are counted in UTC hours
+        VisitSpan(
+            visitor,
+            zone,
+            datetime.fromisoformat(a).astimezone(UTC),
+            datetime.fromisoformat(b).astimezone(UTC),
+        )
         for visitor, zone, a, b in rows
     ]
 

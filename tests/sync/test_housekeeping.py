@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
@@ -175,3 +175,16 @@ async def test_with_sync_off_retention_applies_to_every_event(store: Store) -> N
     with store.read() as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 10
     assert not worker.status.budget_exceeded
+
+
+async def test_flows_are_counted_in_utc_hours_whatever_offset_devices_send(store: Store) -> None:
+    paris = timezone(timedelta(hours=1))
+    start = OLD_DAY.astimezone(paris)  # 11:00+01:00 is 10:00 UTC
+    await ingest(store, _walks("ab", 5, ["hall", "room-1"], start))
+    worker = start_worker(clock=lambda: NOW)
+    await worker.start(store, settings(None))
+    await worker.housekeeping()
+    await worker.stop()
+    with store.read() as conn:
+        hours = [r[0] for r in conn.execute("SELECT hour FROM sync_flows")]
+    assert hours == ["2026-11-24T10:00:00Z"]
