@@ -118,21 +118,44 @@ def kiosk_by_language(conn: sqlite3.Connection, days: DateRange) -> Chart:
     )
 
 
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
+
+
 def zone_flows(conn: sqlite3.Connection, days: DateRange, k: int) -> Chart:
     """Moves between zones over the range; pairs made by fewer than ``k`` visitors are hidden.
 
-    This is the k-anonymity rule of the cloud sync (``hub.sync.flows``): a cell made by
-    fewer than ``k`` distinct pseudonyms could single out a person, so it is dropped,
-    not rounded. Here a cell is a (from, to) pair over the whole date range.
+    Days the cloud sync has already counted (``sync_flow_days``) are read from its
+    k-anonymous ``sync_flows`` (UTC days, cells below k already dropped, per hour); the
+    other days (today, or every day when sync is off) from the page's own ``web_flow``
+    rollup. Then the rule of the sync (``hub.sync.flows``) is applied to each (from, to)
+    pair over the range: made by fewer than ``k`` distinct pseudonyms, it could single
+    out a person, so it is dropped, not rounded.
     """
-    rows = conn.execute(
-        "SELECT from_zone, to_zone, sum(n) AS moves, sum(visitors) FROM web_flow "
-        "WHERE day BETWEEN ? AND ? "
-        "GROUP BY from_zone, to_zone ORDER BY moves DESC, from_zone, to_zone",
-        days.bounds,
-    ).fetchall()
-    shown = [(str(a), str(b), int(n), int(p)) for a, b, n, p in rows if int(p) >= k]
-    hidden = len(rows) - len(shown)
+    totals: dict[tuple[str, str], list[int]] = {}
+    own = (
+        "SELECT from_zone, to_zone, sum(n), sum(visitors) FROM web_flow "
+        "WHERE day BETWEEN ? AND ? {exclude}GROUP BY from_zone, to_zone"
+    )
+    exclude = ""
+    if _has_table(conn, "sync_flow_days"):
+        exclude = "AND day NOT IN (SELECT day FROM sync_flow_days) "
+        for a, b, n, p in conn.execute(
+            "SELECT from_zone, to_zone, sum(count), sum(visitors) FROM sync_flows "
+            "WHERE day BETWEEN ? AND ? GROUP BY from_zone, to_zone",
+            days.bounds,
+        ):
+            totals[(str(a), str(b))] = [int(n), int(p)]
+    for a, b, n, p in conn.execute(own.format(exclude=exclude), days.bounds):
+        cell = totals.setdefault((str(a), str(b)), [0, 0])
+        cell[0] += int(n)
+        cell[1] += int(p)
+    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
+    shown = [(a, b, n, p) for (a, b), (n, p) in ordered if p >= k]
+    hidden = len(ordered) - len(shown)
     note = (
         f"{hidden} pair(s) made by fewer than {k} visitors hidden (k-anonymity)."
         if hidden

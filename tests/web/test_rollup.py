@@ -100,3 +100,28 @@ def test_accumulate_counts_interactions_per_artwork_and_language() -> None:
     ]
     delta = accumulate_all([(e, "hall") for e in events], UTC)
     assert delta.kiosk[("2026-11-27", "halo", "en", "view_artwork")] == 2
+
+
+def test_flows_use_the_sync_counts_for_days_the_sync_has_counted(tmp_path) -> None:
+    import sqlite3
+
+    from hub.store.migrations import apply_migrations
+    from hub.sync import tables
+    from hub.web.schema import COMPONENT, WEB_MIGRATIONS
+
+    conn = sqlite3.connect(tmp_path / "hub.db", isolation_level=None)
+    apply_migrations(conn, COMPONENT, WEB_MIGRATIONS)
+    apply_migrations(conn, tables.COMPONENT, tables.MIGRATIONS)
+    conn.executemany("INSERT INTO web_flow VALUES (?, ?, ?, ?, ?)", [
+        ("2026-11-25", "a", "b", 50, 40),  # counted by the sync: its figures win
+        ("2026-11-26", "a", "b", 3, 3),
+        ("2026-11-26", "b", "c", 4, 4),
+    ])
+    conn.execute("INSERT INTO sync_flows(day, hour, from_zone, to_zone, count, visitors) "
+                 "VALUES ('2026-11-25', '2026-11-25T10:00:00Z', 'a', 'b', 9, 7)")
+    conn.execute("INSERT INTO sync_flow_days VALUES ('2026-11-25', 'x', 100, 20, 1, 3)")
+    days = DateRange(date(2026, 11, 25), date(2026, 11, 26))
+    chart = zone_flows(conn, days, k=5)
+    assert chart.rows == [("a", "b", 12, 10)]
+    assert "1 pair" in chart.note  # b -> c: 4 visitors < 5
+    conn.close()
