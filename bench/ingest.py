@@ -284,19 +284,21 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the hub did not start")
 
 
-def commit_counts(url: str) -> tuple[float, float]:
-    """(commits, events committed) so far, from the hub's /metrics."""
+def commit_counts(url: str) -> tuple[float, float, float]:
+    """(commits, events committed, seconds committing) so far, from the hub's /metrics."""
     import urllib.request
 
     with urllib.request.urlopen(f"{url}/metrics", timeout=10) as resp:
         text = resp.read().decode()
     values = {}
     for line in text.splitlines():
-        if line.startswith("cimaise_store_commit_events_"):
+        if line.startswith(("cimaise_store_commit_events_", "cimaise_store_commit_seconds_")):
             name, _, value = line.partition(" ")
             values[name] = float(value)
-    return values.get("cimaise_store_commit_events_count", 0.0), values.get(
-        "cimaise_store_commit_events_sum", 0.0
+    return (
+        values.get("cimaise_store_commit_events_count", 0.0),
+        values.get("cimaise_store_commit_events_sum", 0.0),
+        values.get("cimaise_store_commit_seconds_sum", 0.0),
     )
 
 
@@ -328,7 +330,7 @@ def main() -> None:
             before = commit_counts(url)
             batched = clients_in_process(url, tokens, args.batches_per_client, BATCH)
             after = commit_counts(url)
-            batched_commits = (after[0] - before[0], after[1] - before[1])
+            batched_commits = tuple(a - b for a, b in zip(after, before, strict=True))
             commits_before = commit_counts(url)
             single = clients_in_process(url, tokens, args.singles_per_client, 1)
             commits_after = commit_counts(url)
@@ -367,9 +369,14 @@ def main() -> None:
         groups = commits_after[0] - commits_before[0]
         rows_committed = commits_after[1] - commits_before[1]
         if groups:
-            print(f"  store commits: {groups:.0f}, {rows_committed / groups:.1f} events per commit")
+            print(
+                f"  store commits: {groups:.0f}, {rows_committed / groups:.1f} events per commit, "
+                f"{(commits_after[2] - commits_before[2]) / groups * 1000:.1f} ms per commit"
+            )
+        n = max(1.0, batched_commits[0])
         print(
-            f"batched run: {batched_commits[1] / max(1, batched_commits[0]):.1f} events per commit"
+            f"batched run: {batched_commits[0]:.0f} store commits, {batched_commits[1] / n:.1f} "
+            f"events per commit, {batched_commits[2] / n * 1000:.1f} ms per commit"
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

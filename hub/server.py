@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-import sys
 
 from aiohttp import web
 
@@ -17,9 +16,6 @@ log = logging.getLogger(__name__)
 
 def run_hub(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM; in-flight requests finish, then the store closes."""
-    # The store's writer thread hands each commit back to the event loop: with the default
-    # 5 ms GIL switch interval a busy loop would delay every acknowledgement by up to 5 ms.
-    sys.setswitchinterval(0.0005)
     app = create_app(settings)
     _start_sync(app)
     url = f"http://{settings.host}:{settings.port}/"

@@ -45,6 +45,13 @@ _UNAVAILABLE_CODES = {
     26: "the file is not a database",  # SQLITE_NOTADB
 }
 
+# The writer's form: the row values come ready from the caller's thread, the group's commit
+# time from a one-row temporary table, so the writer (the serial part) only binds and steps.
+_INSERT_GROUP = (
+    "INSERT INTO events(id, type, ts, received, device_id, site, zone, visitor, body) "
+    "VALUES (?, ?, ?, (SELECT received FROM temp.group_clock), ?, ?, ?, ?, ?) "
+    "ON CONFLICT(id) DO NOTHING"
+)
 _INSERT = (
     "INSERT INTO events(id, type, ts, received, device_id, site, zone, visitor, body) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING"
@@ -77,6 +84,7 @@ class _Job:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
     rows: Sequence[EventRow] | None = None
+    params: list[tuple[str | None, ...]] | None = None
     fn: Callable[[sqlite3.Connection], Any] | None = None
     result: Any = None
     error: BaseException | None = field(default=None)
@@ -178,7 +186,12 @@ class Store:
         """Store new events (ignoring ids already stored); return after the commit."""
         if not rows:
             return IngestResult(0, 0)
-        result: IngestResult = await self._submit(rows=rows)
+        # Built here, on the caller's thread, while the writer commits the previous group.
+        params = [
+            (r.id, r.type, r.ts, r.device_id, r.site, r.zone, r.visitor, r.body.decode())
+            for r in rows
+        ]
+        result: IngestResult = await self._submit(rows=rows, params=params)
         return result
 
     async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -248,6 +261,9 @@ class Store:
             )
             loop.call_soon_threadsafe(opened.set_exception, error)
             return
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("CREATE TEMP TABLE group_clock (received TEXT)")
+        conn.execute("INSERT INTO temp.group_clock VALUES (NULL)")
         loop.call_soon_threadsafe(opened.set_result, None)
         stopping = False
         try:
@@ -302,6 +318,8 @@ class Store:
         rows = 0
         try:
             conn.execute("BEGIN IMMEDIATE")
+            if any(job.params is not None for job in group):
+                conn.execute("UPDATE temp.group_clock SET received = ?", (received,))
             for job in group:
                 self._run_job(conn, job, received)
                 if job.error is None and job.rows is not None:
@@ -334,7 +352,8 @@ class Store:
         conn.execute("SAVEPOINT job")
         try:
             if job.rows is not None:
-                job.result = self._insert(conn, job.rows, received)
+                assert job.params is not None
+                job.result = self._insert(conn, job.rows, job.params, received)
             else:
                 assert job.fn is not None
                 job.result = job.fn(conn)
@@ -352,29 +371,17 @@ class Store:
         conn.execute("RELEASE job")
 
     def _insert(
-        self, conn: sqlite3.Connection, rows: Sequence[EventRow], received: str
+        self,
+        conn: sqlite3.Connection,
+        rows: Sequence[EventRow],
+        params: list[tuple[str | None, ...]],
+        received: str,
     ) -> IngestResult:
         hooks = bool(self._hooks)
         before = (
             conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0] if hooks else 0
         )
-        cursor = conn.executemany(
-            _INSERT,
-            [
-                (
-                    r.id,
-                    r.type,
-                    r.ts,
-                    received,
-                    r.device_id,
-                    r.site,
-                    r.zone,
-                    r.visitor,
-                    r.body.decode(),
-                )
-                for r in rows
-            ],
-        )
+        cursor = conn.executemany(_INSERT_GROUP, params)
         accepted = cursor.rowcount
         if hooks and accepted:
             self._run_hooks(conn, rows, before, received)
