@@ -352,6 +352,8 @@ class DeviceLink:
                 interval = min(interval, 5.0)
             else:
                 self.last_reply = reply
+                # beat at least as often as the hub asks (a device may be set to beat faster)
+                interval = min(interval, reply.interval_s) if reply.interval_s > 0 else interval
                 await _call(self.on_heartbeat, reply)
             await self._sleep(interval)
 
