@@ -255,15 +255,15 @@ class Store:
     def _writer(self, loop: asyncio.AbstractEventLoop, opened: asyncio.Future[None]) -> None:
         try:
             conn = connect(self.path, max_bytes=self.max_bytes)
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("CREATE TEMP TABLE group_clock (received TEXT)")
+            conn.execute("INSERT INTO temp.group_clock VALUES (NULL)")
         except sqlite3.Error as exc:
             error = StoreUnavailableError(
                 f"cannot open the store {self.path}: {unavailable_reason(exc) or exc}"
             )
             loop.call_soon_threadsafe(opened.set_exception, error)
             return
-        conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("CREATE TEMP TABLE group_clock (received TEXT)")
-        conn.execute("INSERT INTO temp.group_clock VALUES (NULL)")
         loop.call_soon_threadsafe(opened.set_result, None)
         stopping = False
         try:

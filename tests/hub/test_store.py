@@ -156,3 +156,12 @@ async def test_reopened_store_keeps_events(tmp_path: Path) -> None:
     async with Store(tmp_path / "hub.db") as store:
         assert (await store.ingest(rows)).duplicates == 4
         assert store.size_bytes() > 0
+
+
+async def test_corrupt_store_file_is_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "hub.db"
+    path.write_bytes(b"this is not an SQLite database, it is a shopping list" * 100)
+    store = Store(path)
+    with pytest.raises(StoreUnavailableError, match="not a database"):
+        await store.start()
+    await store.close()
