@@ -206,3 +206,45 @@ def test_main_pages_have_no_serious_accessibility_violations(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     page.screenshot(path=str(shots / "web-overview-phone.png"), full_page=True)
+
+
+def test_charts_draw_a_replayed_beacon_trace(
+    hub: HubThread, browser_page: Any, tmp_path: Path
+) -> None:
+    """A beacon agent replays a gallery trace (``cimaise beacon --replay``) into the hub."""
+    import subprocess
+    import sys
+
+    from beacon_agent.simulate import GallerySimulation, SimConfig
+    from beacon_agent.trace import write_trace
+
+    trace = tmp_path / "gallery.jsonl"
+    write_trace(trace, GallerySimulation(SimConfig(seed=11)).records(1800))
+    page = browser_page
+    log_in(page, hub)
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.goto(f"{hub.url}/admin/devices")
+    page.select_option("#pair-kind", "beacon")
+    page.fill("#pair-name", "Agent salle A")
+    page.select_option("#pair-zone", "zone-a")
+    page.click("form[action='/admin/devices/pair'] button[type='submit']")
+    code = (page.text_content("#pairing-code") or "").strip()
+    done = subprocess.run(
+        [sys.executable, "-m", "cimaise", "beacon", "--hub", hub.url, "--pair", code,
+         "--state", str(tmp_path / "agent"), "--replay", str(trace), "--speed", "0"],
+        capture_output=True, timeout=180, check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    sent = re.search(rb"done: (\d+) events", done.stdout)
+    assert sent and int(sent.group(1)) > 20
+    page.goto(f"{hub.url}/admin/analytics")
+    page.wait_for_selector('[data-chart="visitors"][data-drawn]')
+    for name in ("visitors", "dwell"):
+        chart = page.locator(f'[data-chart="{name}"]')
+        assert int(chart.get_attribute("data-drawn") or "0") > 0, name
+        assert chart.locator("canvas").count() == 1
+    rows = page.locator("#h-visitors").locator("xpath=..").locator("details.data tbody tr")
+    assert rows.count() >= 1
+    assert "zone-a" in (rows.first.text_content() or "")
+    page.goto(f"{hub.url}/admin/")
+    assert int(page.text_content("#visitors-today") or "0") > 0
