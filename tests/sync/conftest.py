@@ -132,6 +132,7 @@ class Faults:
     p_429: float = 0.0  # 429 with Retry-After: 1
     status_for: Callable[[bytes], int | None] = lambda body: None  # scripted answers
     stall_s: float = 1.0
+    delay_s: float = 0.0  # latency added to every request
     bodies: list[bytes] = field(default_factory=list)  # every body received, as sent
     batch_ids: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
@@ -145,6 +146,8 @@ def fault_middleware(faults: Faults) -> Any:
         if request.method != "POST":
             return await handler(request)
         body = await request.read()
+        if faults.delay_s:
+            await asyncio.sleep(faults.delay_s)
         faults.bodies.append(body)
         faults.batch_ids.append(request.headers.get("Cimaise-Batch", ""))
         scripted = faults.status_for(body)
