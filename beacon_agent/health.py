@@ -41,7 +41,7 @@ class BeaconHealth:
             "last_seen": utc(self.last_seen).isoformat().replace("+00:00", "Z"),
             "rssi": round(self.rssi, 1),
             "battery_mv": self.battery_mv,
-            "temperature_c": self.temperature_c,
+            "temperature_c": None if self.temperature_c is None else round(self.temperature_c, 2),
             "adv_count": self.adv_count,
             "uptime_s": self.uptime_s,
         }
