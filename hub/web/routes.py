@@ -54,6 +54,12 @@ async def web_ctx(app: web.Application) -> AsyncIterator[None]:
         app[WEB] = state
     with store.read() as conn:
         stored = site_settings.read_all(conn)
+        # Settings saved on the page apply from this start on, for every context after ours.
+        effective = site_settings.effective_settings(app[SETTINGS], conn)
+    if effective != app[SETTINGS]:
+        changed = sorted(k for k in stored if k != "site_name")
+        log.info("settings from the web page applied: %s", ", ".join(changed))
+        app[SETTINGS] = effective
     state.templates.globals["site_name"] = stored.get("site_name") or ""
     await _follow_edited_content(app)
     tz = state.tz

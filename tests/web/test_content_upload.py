@@ -112,3 +112,27 @@ async def test_settings_saved_on_the_page_show_the_site_name(big_client: TestCli
     assert "Musée &lt;des&gt; Pins" in page
     now = await big_client.post("/admin/sync/now", data={"csrf": csrf})
     assert "Sync is off" in await now.text()
+
+
+async def test_settings_saved_on_the_page_apply_at_the_next_start(
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient]], tmp_path: Path
+) -> None:
+    first = mount_web(create_app(hub_settings(tmp_path)))
+    client = await aiohttp_client(first)
+    await add_user(first)
+    csrf = await login(client)
+    resp = await client.post("/admin/settings", data={
+        "csrf": csrf, "site_name": "", "cloud_url": "http://127.0.0.1:9/in",
+        "cloud_secret": "0123456789abcdef0123", "privacy_mode": "pseudonymous",
+        "k_anonymity": "9", "event_retention_days": "10", "pseudonym_retention_hours": "6"})
+    assert resp.status == 200
+    assert first[SETTINGS].k_anonymity == 5  # this run keeps its settings
+    await client.close()
+    second = mount_web(create_app(hub_settings(tmp_path)))
+    again = await aiohttp_client(second)
+    settings = second[SETTINGS]
+    assert (settings.cloud_url, settings.cloud_secret, settings.privacy_mode) == (
+        "http://127.0.0.1:9/in", "0123456789abcdef0123", "pseudonymous")
+    assert (settings.k_anonymity, settings.event_retention_days) == (9, 10.0)
+    assert settings.pseudonym_retention_hours == 6.0
+    await again.close()
