@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import logging
 import random
 import sqlite3
@@ -38,8 +37,8 @@ from hub.sync import housekeeping as hk
 from hub.sync import tables
 from hub.sync.backoff import Backoff, Verdict
 from hub.sync.batching import GZIP_LEVEL, gzip_body, headers
+from hub.sync.chores import StoreAccess, run_chores
 from hub.sync.cursor import StreamCursor
-from hub.sync.flows import compute_flows
 from hub.sync.metrics import SyncCollector
 from hub.sync.sender import post_batch
 from hub.sync.status import SyncStatus
@@ -405,60 +404,18 @@ class SyncWorker:
     # chores ----------------------------------------------------------------------------
     async def housekeeping(self) -> None:
         """Count finished days' flows, purge old pseudonyms, apply retention and budget."""
-        opts = self.options
-        settings = self._settings
-        now = self._clock()
-        for day in await self._read(lambda c: hk.days_to_count(c, now, opts.flow_grace)):
-            visits = await self._read(functools.partial(hk.day_visits, day=day))
-            result = compute_flows(visits, k=settings.k_anonymity)
-            await self._write(
-                functools.partial(
-                    hk.store_flows, day=day, result=result, visits=len(visits), now=now
-                )
-            )
-            log.info(
-                "flows of %s counted: %d cells kept, %d under k=%d suppressed",
-                day,
-                len(result.flows),
-                result.suppressed_cells,
-                settings.k_anonymity,
-            )
-        cutoff = now - timedelta(hours=settings.pseudonym_retention_hours)
-        purged = await self._write(lambda c: hk.purge_pseudonyms(c, cutoff))
-        if purged:
-            log.info("purged %d visit pseudonyms older than the retention", purged)
-        self.status.pseudonyms_purged += purged
-        # Events no sync waits for: delivered ones, or every one when sync is off.
-        if self.status.enabled:
-            upto = self._cursors["events"].position
-        else:
-            upto = await self._read(hk.max_seq)
-        old = now - timedelta(days=settings.event_retention_days)
-        for _ in range(1000):
-            n = await self._write(lambda c: hk.delete_events(c, upto, old, opts.delete_chunk))
-            self.status.events_deleted += n
-            if n < opts.delete_chunk:
-                break
-        flows_upto = self._cursors["flows"].position if self.status.enabled else 2**62
-        await self._write(lambda c: hk.delete_flows(c, flows_upto, old))
-        budget = settings.disk_budget_mb * 1024 * 1024
-        used = await self._read(hk.used_bytes)
-        for _ in range(1000):
-            if used <= budget:
-                break
-            n = await self._write(lambda c: hk.delete_events(c, upto, None, opts.delete_chunk))
-            self.status.events_deleted += n
-            used = await self._read(hk.used_bytes)
-            if n == 0:
-                break
-        if used > budget and not self.status.budget_exceeded:
-            log.warning(
-                "disk budget exceeded (%d MB used of %d MB): unsynced events are kept",
-                used // 2**20,
-                settings.disk_budget_mb,
-            )
-        self.status.disk_used_bytes = used
-        self.status.budget_exceeded = used > budget
+        assert self._store is not None
+        on = self.status.enabled
+        await run_chores(
+            StoreAccess(self._store),
+            self._settings,
+            self.status,
+            now=self._clock(),
+            events_upto=self._cursors["events"].position if on else None,
+            flows_upto=self._cursors["flows"].position if on else None,
+            grace=self.options.flow_grace,
+            chunk=self.options.delete_chunk,
+        )
         await self._refresh()
 
     # state -----------------------------------------------------------------------------
@@ -502,14 +459,8 @@ class SyncWorker:
 
     # store access ----------------------------------------------------------------------
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        store = self._store
-        assert store is not None
-
-        def run() -> T:
-            with store.read() as conn:
-                return fn(conn)
-
-        return await asyncio.to_thread(run)
+        assert self._store is not None
+        return await StoreAccess(self._store).read(fn)
 
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         assert self._store is not None

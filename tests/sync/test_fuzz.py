@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from hub.sync.backoff import parse_retry_after
 from hub.sync.batching import gzip_body, signature, signature_ok
-from hub.sync.receiver import BatchRefused, check_batch, count_records
 from hub.sync.status import SyncStatus, from_dict
+from hub.sync.verify import BatchRefused, check_batch, count_records
 
 SECRET = b"fuzz-secret"
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
