@@ -16,6 +16,7 @@ from hub.content.bundle import (
     SourceZones,
     decode_file,
 )
+from hub.content.library import ContentLibrary
 from hub.content.probe import probe_audio, probe_bytes
 from tests.content.bundles import DEMO
 
@@ -77,3 +78,43 @@ def test_media_prober_never_raises(data: bytes) -> None:
     result = probe_bytes("media/x", data)
     assert isinstance(result, str) or result.sha256
     probe_audio(b"OggS" + data)
+
+
+FIELDS = {
+    "artworks/halo.json": ["id", "title", "artist", "date", "medium", "text", "alt", "image",
+                           "audio", "zone", "themes", "published", "order"],
+    "exhibition.json": ["id", "title", "languages", "default_language", "themes", "info"],
+    "zones.json": ["zones"],
+    "beacons.json": ["beacons"],
+}
+
+
+@pytest.fixture(scope="module")
+def fuzz_library(tmp_path_factory: pytest.TempPathFactory) -> ContentLibrary:
+    from tests.content.bundles import make_small_bundle
+
+    root = tmp_path_factory.mktemp("fuzz")
+    library = ContentLibrary(make_small_bundle(root / "bundle"), root / "cache")
+    library.reload()
+    return library
+
+
+@settings(max_examples=60, deadline=None)
+@given(file=st.sampled_from(sorted(FIELDS)), data=st.data(), value=json_values)
+def test_any_field_set_to_any_value_is_refused_or_published_never_crashes(
+    fuzz_library: ContentLibrary, file: str, data: st.DataObject, value: object
+) -> None:
+    good = fuzz_library.current
+    path = fuzz_library.bundle_dir / file
+    original = path.read_bytes()
+    record = json.loads(original)
+    record[data.draw(st.sampled_from(FIELDS[file]))] = value
+    path.write_text(json.dumps(record), encoding="utf-8")
+    try:
+        fuzz_library.reload()
+    except ContentError as exc:
+        assert "cannot be loaded (" not in str(exc), exc  # a named problem, not a crash
+        assert fuzz_library.current is good
+    finally:
+        path.write_bytes(original)
+        fuzz_library.reload()
