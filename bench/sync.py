@@ -28,6 +28,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import psutil
+
 from cimaise.settings import Settings
 from hub.client.events import Interaction, Occupancy, Visit, encode_event, new_event_id, utc_now
 from hub.store import EventRow, Store, rfc3339
@@ -129,8 +131,10 @@ def _start_receiver(data: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.05)
 
 
-async def _export_once(n: int, rows: list[EventRow], root: Path) -> tuple[float, list[bytes], int]:
-    """One export of ``rows`` from a fresh store to a fresh receiver; seconds, lines, batches."""
+async def _export_once(
+    n: int, rows: list[EventRow], root: Path
+) -> tuple[float, float, list[bytes], int]:
+    """One export from a fresh store to a fresh receiver: wall s, CPU s, lines, batches."""
     options = SyncOptions()
     port = _free_port()
     receiver = _start_receiver(root / "cloud", port)
@@ -151,40 +155,49 @@ async def _export_once(n: int, rows: list[EventRow], root: Path) -> tuple[float,
                 ]
             worker = SyncWorker(options)
             await worker.start(store, settings)
+            peer = psutil.Process(receiver.pid)
+            peer_cpu = sum(peer.cpu_times()[:2])
+            cpu = time.process_time()
             started = time.perf_counter()
             await worker.drain()
             seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu + sum(peer.cpu_times()[:2]) - peer_cpu
             await worker.stop()
             if worker.status.sent_records != n or worker.status.backlog:
                 raise SystemExit(f"export incomplete: {worker.status.to_dict()}")
-            return seconds, lines, worker.status.sent_batches
+            return seconds, cpu, lines, worker.status.sent_batches
     finally:
         receiver.terminate()
         receiver.wait(timeout=10)
 
 
-def _gzip_once(lines: list[bytes]) -> tuple[float, int]:
+def _gzip_once(lines: list[bytes]) -> tuple[float, float, int]:
     options = SyncOptions()
+    cpu = time.process_time()
     started = time.perf_counter()
     compressed = 0
     step = options.max_count
     for i in range(0, len(lines), step):
         chunk = b"".join(lines[i : i + step])
         compressed += len(gzip.compress(chunk, compresslevel=options.gzip_level, mtime=0))
-    return time.perf_counter() - started, compressed
+    return time.perf_counter() - started, time.process_time() - cpu, compressed
 
 
 async def _run(n: int, rounds: int, root: Path) -> None:
     rows = _events(n)
     exports: list[float] = []
     gzips: list[float] = []
+    export_cpu: list[float] = []
+    gzip_cpu: list[float] = []
     lines: list[bytes] = []
     batches = compressed = 0
     for r in range(rounds):  # alternate, so both see the same machine load
-        seconds, lines, batches = await _export_once(n, rows, root / f"round-{r}")
+        seconds, cpu, lines, batches = await _export_once(n, rows, root / f"round-{r}")
         exports.append(seconds)
-        g, compressed = _gzip_once(lines)
+        export_cpu.append(cpu)
+        g, g_cpu, compressed = _gzip_once(lines)
         gzips.append(g)
+        gzip_cpu.append(g_cpu)
     ndjson_bytes = sum(map(len, lines))
     options = SyncOptions()
     print(
@@ -201,6 +214,13 @@ async def _run(n: int, rounds: int, root: Path) -> None:
     print(
         "plain gzip of the same NDJSON: "
         f"best {n / min(gzips):,.0f} events/s, median {n / statistics.median(gzips):,.0f}"
+    )
+    e_us = statistics.median(export_cpu) / n * 1e6
+    g_us = statistics.median(gzip_cpu) / n * 1e6
+    print(
+        f"CPU per event (median; hub and receiver processes): export {e_us:.2f} us, "
+        f"plain gzip {g_us:.2f} us, ratio {g_us / e_us:.2f}x "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
     )
     verdict = "met" if best_ratio >= TARGET else "NOT met"
     print(
