@@ -60,6 +60,8 @@ _log = logging.getLogger(__name__)
 MANIFEST_FILE: Final = "manifest.json"
 #: seconds between two passes that move events to the outbox (live and paced modes)
 PUMP_S: Final = 1.0
+#: the same in replays at --speed 0
+FAST_PUMP_S: Final = 10.0
 
 
 class AgentError(CimaiseError):
@@ -430,7 +432,7 @@ class BeaconAgent:
         t0 = first_trace_time(path)
         until = math.inf if self.options.duration is None else t0 + self.options.duration
         self._rebase(base + t0)
-        next_pump = start_wall + PUMP_S
+        next_pump = start_wall + (FAST_PUMP_S if speed == 0 else PUMP_S)
         core = self.core
         assert core is not None
         cached = core.cached
@@ -477,8 +479,9 @@ class BeaconAgent:
                 lines_fed += 1
             self._now = now
             if self.clock() >= next_pump or speed > 0:
-                # an outbox commit (fsync) per pump, not per block
-                next_pump = self.clock() + PUMP_S
+                # one outbox commit (an fsync) per pump, not per block; fast replays pump
+                # rarely: their events wait in memory for at most FAST_PUMP_S
+                next_pump = self.clock() + (FAST_PUMP_S if speed == 0 else PUMP_S)
                 await self._send_events()
             await asyncio.sleep(0)
         self._now = min(self.clock(), base + end_t) if speed == 0 else self._now

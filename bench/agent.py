@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import sqlite3
@@ -106,8 +107,8 @@ def cimaise(*args: str) -> list[str]:
     return [sys.executable, "-m", "cimaise", *args]
 
 
-def bench_end_to_end(trace: Path, work: Path, runs: int = 3) -> list[tuple[float, int, int]]:
-    """(seconds, events sent, events stored) of each CLI replay against one hub subprocess."""
+def bench_end_to_end(trace: Path, work: Path, runs: int = 3) -> list[tuple[float, int, int, float]]:
+    """(wall s, events sent, events stored, agent CPU s) of each CLI replay against one hub."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIMAISE_")}
     env["PYTHONUNBUFFERED"] = "1"
     port = free_port()
@@ -157,6 +158,7 @@ def bench_end_to_end(trace: Path, work: Path, runs: int = 3) -> list[tuple[float
                 raise SystemExit(f"no pairing code in: {out!r}")
             with sqlite3.connect(f"file:{data / 'hub.db'}?mode=ro", uri=True) as conn:
                 before = int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+            cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = subprocess.run(
                 cimaise(
@@ -180,12 +182,16 @@ def bench_end_to_end(trace: Path, work: Path, runs: int = 3) -> list[tuple[float
                 timeout=600,
             )
             seconds = time.perf_counter() - start
+            cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+                cpu_after.ru_stime - cpu_before.ru_stime
+            )
             if done.returncode != 0:
                 raise SystemExit(f"replay failed ({done.returncode}): {done.stderr[-2000:]}")
             sent = int(re.search(r"done: (\d+) events", done.stdout).group(1))  # type: ignore[union-attr]
             with sqlite3.connect(f"file:{data / 'hub.db'}?mode=ro", uri=True) as conn:
                 stored = int(conn.execute("SELECT count(*) FROM events").fetchone()[0]) - before
-            results.append((seconds, sent, stored))
+            results.append((seconds, sent, stored, cpu))
         return results
     finally:
         hub.terminate()
@@ -384,13 +390,19 @@ def main() -> None:
 
         # end to end through the CLI against a hub subprocess (best of 3 fresh processes)
         runs = bench_end_to_end(trace, work)
-        seconds, sent, stored = min(runs)
+        seconds, sent, stored, cpu = min(runs)
         e2e = rate(len(records), seconds)
         print(
             f"e2e   cimaise beacon --replay --speed 0: best {seconds:.2f} s "
             f"(runs: {', '.join(f'{r[0]:.2f}' for r in runs)}) for {len(records)} lines "
             f"= {e2e:,.0f} adv/s, {sent} events sent, {stored} stored; {e2e / peer:.1f}x the "
             f"peer (target {E2E_FACTOR:.0f}x: {e2e / peer / E2E_FACTOR:.2f}x)"
+        )
+        cpu_rate = rate(len(records), cpu)
+        print(
+            f"e2e   the same run's agent CPU time (user + sys): {cpu:.2f} s = {cpu_rate:,.0f} "
+            f"adv/s per CPU second, {cpu_rate / peer:.1f}x the peer (wall time above includes "
+            "waiting for a CPU on a loaded machine, the hub's replies and fsyncs)"
         )
         if args.filters:
             filter_table()
