@@ -143,6 +143,39 @@ class DerivativeCache:
         return MediaRef(sha256=sha, mime=mime, bytes=len(data), width=image.width,
                         height=image.height)
 
+    def prune(self, keep: set[str]) -> int:
+        """Delete cached files of images no longer published (sha256 not in ``keep``).
+
+        Returns how many files were deleted. Indexes of other recipes go too.
+        """
+        removed = 0
+        for index in self._listing(self.index_dir):
+            source = index.name.split(".", 1)[0]
+            if source not in keep or index.name != f"{source}.{RECIPES_KEY}.json":
+                removed += self._unlink(index)
+        for path in self._listing(self.media_dir):
+            if path.name not in keep and not path.name.startswith(".tmp-"):
+                removed += self._unlink(path)
+        if removed:
+            log.info("removed %d cached derivative files no longer published", removed)
+        return removed
+
+    @staticmethod
+    def _listing(folder: Path) -> list[Path]:
+        try:
+            return [p for p in folder.iterdir() if p.is_file()]
+        except OSError:
+            return []
+
+    @staticmethod
+    def _unlink(path: Path) -> int:
+        try:
+            path.unlink()
+        except OSError as exc:
+            log.warning("cannot remove %s: %s", path.name, exc.strerror or exc)
+            return 0
+        return 1
+
     @staticmethod
     def _write_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -194,8 +194,13 @@ class ContentLibrary:
                 error = ContentError(str(self.bundle_dir), "$", f"cannot be loaded ({exc!r})")
                 self._last_error = error
                 raise error from exc
-            self._current = content
+            previous, self._current = self._current, content
             self._last_error = None
+            # Keep the previous version's files too: a device may still be fetching them.
+            keep = {ref.sha256 for ref in content.manifest.media()}
+            if previous is not None:
+                keep |= {ref.sha256 for ref in previous.manifest.media()}
+            self._cache.prune(keep)
             log.info("content %s published: %d artworks, %d beacons", content.etag,
                      len(content.manifest.artworks), len(content.manifest.beacons))
             return content

@@ -169,3 +169,28 @@ def test_exif_rotated_image_is_published_upright(bundle: Path, library: ContentL
     assert screen.sha256 != halo.image.sha256  # not reused: browsers and Kivy differ on EXIF
     assert (screen.width, screen.height) == (400, 800)
     assert msgspec.json.encode(halo)
+
+
+def test_derivatives_of_replaced_images_are_pruned(
+    bundle: Path, library: ContentLibrary, tmp_path: Path
+) -> None:
+    first = library.reload()
+    old = first.artwork("halo").image.variants["thumb"]  # type: ignore[union-attr]
+    cache = tmp_path / "cache" / "media"
+    assert (cache / old.sha256).is_file()
+
+    versions = [first]
+    for colour in ((1, 2, 3), (4, 5, 6)):
+        Image.new("RGB", (700, 500), colour).save(bundle / "media" / "halo.jpg", "JPEG")
+        versions.append(library.reload())
+        # the version just replaced stays: devices may still be fetching its files
+        if colour == (1, 2, 3):
+            assert (cache / old.sha256).is_file()
+    assert not (cache / old.sha256).exists()
+    current = library.current
+    assert current is not None
+    for ref in current.manifest.media():
+        assert current.media_path(ref.sha256) is not None
+    kept = {p.name for p in cache.iterdir()}
+    published = {ref.sha256 for ref in current.manifest.media()}
+    assert kept <= published | {ref.sha256 for ref in versions[1].manifest.media()}
