@@ -38,7 +38,6 @@ from cimaise.errors import CimaiseError
 
 HOST = "127.0.0.1"
 ZONES = ("zone-a", "zone-b", "zone-c")
-SITE = "demo"
 TECHNICIAN = "technician"
 WEB_PATH = "/admin/"
 RECEIVER_DB = "receiver.db"
@@ -309,6 +308,9 @@ class DemoPlan:
     cloud_secret: str
     password: str
     kiosk: bool
+    # Agents pick the hub of their site among those announced on loopback: one site per run,
+    # so a second demo or a test's hub on this machine is never joined by mistake.
+    site: str = field(default_factory=lambda: f"demo-{secrets.token_hex(3)}")
 
     @property
     def hub_url(self) -> str:
@@ -385,16 +387,11 @@ def _say(start: float, message: str) -> None:
 def run_demo(plan: DemoPlan, duration: float | None, env: Mapping[str, str]) -> None:
     """Start the gallery, report its milestones, run until stopped or ``duration`` ends."""
     start = time.monotonic()
-    base_env = {
-        **env,
-        "PYTHONUNBUFFERED": "1",
-        # The demo stays on this machine: no setting from the user's environment may point
-        # a child elsewhere.
-        "CIMAISE_HOST": HOST,
-        "CIMAISE_SITE": SITE,
-    }
-    for name in ("CIMAISE_HUB_URL", "CIMAISE_CLOUD_URL", "CIMAISE_CLOUD_SECRET", "CIMAISE_CONFIG"):
-        base_env.pop(name, None)
+    # The demo stays on this machine: no Cimaise setting of the user's (a config file, a hub
+    # or cloud URL) reaches a child. CIMAISE_HOST on loopback also tells the agents to look
+    # for the hub by zeroconf on the loopback interface only.
+    base_env = {k: v for k, v in env.items() if not k.startswith("CIMAISE_")}
+    base_env.update({"PYTHONUNBUFFERED": "1", "CIMAISE_HOST": HOST, "CIMAISE_SITE": plan.site})
     sup = Supervisor(plan.logs, base_env)
     try:
         _run(plan, sup, base_env, start, duration)
@@ -528,7 +525,9 @@ def _run(
         code = pair("kiosk", "Demo kiosk", ZONES[0])
         sup.start(
             "kiosk",
-            ["kiosk", "--pair", code, "--state", str(plan.kiosk_state)],
+            # The kiosk is told the hub's URL: its zeroconf browsing would use every network
+            # interface, and the demo sends nothing beyond loopback.
+            ["kiosk", "--hub", plan.hub_url, "--pair", code, "--state", str(plan.kiosk_state)],
             required=False,
             stage=2,
         )
@@ -549,6 +548,7 @@ def _print_summary(plan: DemoPlan, sup: Supervisor, parts: Parts) -> None:
     click.echo(f"  mobile guide     {plan.hub_url}/guide/")
     click.echo(f"  hub health       {plan.hub_url}/healthz   metrics {plan.hub_url}/metrics")
     click.echo(f"  cloud receiver   {plan.cloud_url}")
+    click.echo(f"  site             {plan.site}")
     click.echo(f"  files            {plan.root}")
     click.echo("")
 

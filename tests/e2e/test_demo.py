@@ -19,6 +19,7 @@ from cimaise.demo import free_port
 from tests.e2e.browser import technician_page
 from tests.faults.processes import child_env, received_ids, stored_event_ids, wait_for
 
+NETAUDIT = Path(__file__).resolve().parent / "netaudit"
 MILESTONE = re.compile(r"\[\s*([\d.]+) s\] (.*)")
 MAC = re.compile(rb"(?i)\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b")
 
@@ -43,10 +44,13 @@ def test_demo_brings_up_the_gallery_within_a_minute(tmp_path: Path) -> None:
     out = tmp_path / "demo.out"
     port = free_port()
     argv = [sys.executable, "-m", "cimaise", "demo", "--headless"]
+    netlog = tmp_path / "network.log"
+    # Every Python process of the demo records any attempt to reach beyond loopback.
+    audit = {"PYTHONPATH": str(NETAUDIT), "NETAUDIT_LOG": str(netlog)}
     with out.open("wb") as sink:
         demo = subprocess.Popen(
             [*argv, "--data", str(data), "--port", str(port)],
-            env=child_env(),
+            env=child_env(audit),
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -104,6 +108,10 @@ def test_demo_brings_up_the_gallery_within_a_minute(tmp_path: Path) -> None:
     assert "stopped every part of the demo" in text()
     left = [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, f"still running after the demo stopped: {left}"
+    # Nothing but loopback, in any of the demo's processes (hub, receiver, agents, commands).
+    audited = Path(f"{netlog}.pids").read_text().splitlines()
+    assert len(audited) >= 6, audited
+    assert not netlog.exists(), netlog.read_text()
     # No Bluetooth address in anything the gallery wrote (the agents simulate phones).
     for path in files_under(data):
         assert not MAC.search(path.read_bytes()), f"a Bluetooth address in {path}"
