@@ -154,10 +154,13 @@ class EventStream:
         return event_lines(conn.execute(sql, (first, upper, limit)), self.mode)
 
     def backlog(self, conn: sqlite3.Connection, position: int) -> int:
-        # Sequence numbers after the cursor have no gaps (nothing after it is deleted):
-        # the difference is exact, and O(1) where count(*) would scan the backlog.
+        # With sync on nothing after the cursor is deleted, so the rows after it have no
+        # gaps: the difference is exact and O(1) where count(*) would scan the backlog.
+        # (Events deleted while sync was off can leave gaps: then it is an upper bound.)
+        # One aggregate per query: SQLite then reads the min or max of the key directly.
+        low = conn.execute("SELECT coalesce(min(seq), 1) FROM events").fetchone()[0]
         top = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-        return max(0, int(top) - position)
+        return max(0, int(top) - max(position, int(low) - 1))
 
 
 class FlowStream:
