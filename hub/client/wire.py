@@ -12,6 +12,8 @@ import msgspec
 
 DeviceKind = Literal["kiosk", "beacon"]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Integers the hub writes into SQLite columns must fit its 64-bit INTEGER.
+Counter = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -58,8 +60,8 @@ class IngestReply(msgspec.Struct, frozen=True, kw_only=True):
 class OutboxStats(msgspec.Struct, frozen=True, kw_only=True):
     """A device's outbox: events waiting, events dropped because it was full."""
 
-    pending: int = 0
-    dropped: int = 0
+    pending: Counter = 0
+    dropped: Counter = 0
     oldest: str | None = None  # RFC 3339 time the oldest waiting event was added
 
 
@@ -68,11 +70,11 @@ class BeaconHealth(msgspec.Struct, frozen=True, kw_only=True):
 
     beacon_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     last_seen: str | None = None
-    rssi: float | None = None
-    battery_mv: int | None = None
-    temperature_c: float | None = None
-    adv_count: int | None = None
-    uptime_s: float | None = None
+    rssi: Annotated[float, msgspec.Meta(ge=-200, le=50)] | None = None
+    battery_mv: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
+    temperature_c: Annotated[float, msgspec.Meta(ge=-100, le=200)] | None = None
+    adv_count: Counter | None = None
+    uptime_s: Annotated[float, msgspec.Meta(ge=0)] | None = None
 
 
 class HeartbeatRequest(msgspec.Struct, frozen=True, kw_only=True):

@@ -278,3 +278,17 @@ async def test_deeply_nested_body_is_a_400_not_a_crash(
                 headers={"Authorization": f"Bearer {client.token}"},
             ) as resp:
                 assert resp.status == 400, path
+
+
+async def test_heartbeat_with_out_of_range_numbers_is_a_400(
+    hub_app: web.Application, hub_url: str
+) -> None:
+    async with await enroll(hub_app, hub_url, kind="beacon", name="agent") as agent:
+        for health in ({"battery_mv": 10**30}, {"adv_count": 2**64}, {"rssi": 1e308}):
+            async with agent.session.post(
+                f"{hub_url}/api/v1/devices/heartbeat",
+                json={"beacons": [{"beacon_id": "b-1", **health}]},
+                headers={"Authorization": f"Bearer {agent.token}"},
+            ) as resp:
+                assert resp.status == 400, health
+                assert (await resp.json(content_type=None))["code"] == "invalid_body"
