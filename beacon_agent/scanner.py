@@ -20,8 +20,10 @@ from bleak.args.bluez import BlueZScannerArgs, OrPattern
 from bleak.assigned_numbers import AdvertisementDataType
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
+from bleak.exc import BleakError
 
 from beacon_agent.pipeline import Advert
+from cimaise.errors import CimaiseError
 
 _log = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ PASSIVE_PATTERNS: Final = [
 ]
 
 AdvertSink = Callable[[Advert], None]
+
+
+class ScannerError(CimaiseError):
+    """Raised when scanning cannot start: no such adapter, adapter off, BlueZ not running."""
 
 
 def advert_from_bleak(device: BLEDevice, data: AdvertisementData, now: float) -> Advert:
@@ -89,7 +95,10 @@ class Scanner:
         self._adapter = adapter or "default adapter"
 
     async def __aenter__(self) -> Scanner:
-        await self._scanner.start()
+        try:
+            await self._scanner.start()
+        except (BleakError, OSError, ValueError) as exc:
+            raise ScannerError(f"cannot scan on {self._adapter}: {exc}") from exc
         _log.info("scanning (%s) on %s", self._mode, self._adapter)
         return self
 

@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
@@ -14,7 +15,13 @@ from beacon_agent.advertiser import Advertiser, eddystone_url_content, ibeacon_c
 from beacon_agent.frames import EDDYSTONE_UUID, EddystoneUrl, IBeacon, encode_ibeacon
 from beacon_agent.pipeline import Advert, AgentCore
 from beacon_agent.pseudonym import PseudonymKey, pseudonym_of
-from beacon_agent.scanner import PASSIVE_PATTERNS, Scanner, make_detection_callback, scanner_args
+from beacon_agent.scanner import (
+    PASSIVE_PATTERNS,
+    Scanner,
+    ScannerError,
+    make_detection_callback,
+    scanner_args,
+)
 from beacon_agent.tracker import TrackerConfig
 from hub.client.events import Visit
 from hub.client.manifest import Beacon, IBeaconId
@@ -141,3 +148,9 @@ async def test_bleak_scanner_starts_hears_and_stops_on_the_fake_bluez(fake_bluez
     assert classified[0] != 0  # a beacon, not a visitor
     assert heard[0].service_data[EDDYSTONE_UUID].startswith(b"\x10\xee\x03hub.example")
     _ = ibeacon_content  # the iBeacon advertisement is checked in test_advertiser.py
+
+
+async def test_scanning_on_a_missing_adapter_is_a_clear_error(fake_bluez: str) -> None:
+    with pytest.raises(ScannerError, match="cannot scan on hci7: adapter 'hci7' not found"):
+        async with Scanner(lambda advert: None, adapter="hci7"):
+            pass
