@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -25,7 +26,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from cimaise.errors import CimaiseError
 from hub.client.events import InteractionAction
 from hub.client.manifest import PublicPack
-from phone import guide, pack, strings
+from phone import guide, pack, strings, views
 from phone.beacons import BeaconIndex
 from phone.guide import Prefs
 from phone.multicast import multicast_lock
@@ -261,20 +262,14 @@ class PhoneApp(App):  # type: ignore[misc]
         self._apply_texts()
 
     def _apply_texts(self) -> None:
-        p = self.pack
-        if p is None:
+        if self.pack is None:
             return
-        lang, fallback = self.language, p.exhibition.default_language
-        self.exhibition_title = guide.text(p.exhibition.title, lang, fallback)
-        info = p.info
-        self.info_hours = guide.text(info.hours, lang, fallback)
-        self.info_access = guide.text(info.accessibility, lang, fallback)
-        self.info_address = info.address or ""
-        self.info_events = "\n\n".join(
-            f"{guide.when(e.date)}  {guide.text(e.title, lang, fallback)}\n"
-            + guide.text(e.text, lang, fallback)
-            for e in info.events
-        )
+        page = views.info(self.pack, self.language)
+        self.exhibition_title = page.title
+        self.info_hours = page.hours
+        self.info_access = page.accessibility
+        self.info_address = page.address
+        self.info_events = page.events
         self._set_card(self.nearby, force=True)
         if self.art_id:
             self._fill_artwork(self.art_id)
@@ -298,18 +293,9 @@ class PhoneApp(App):  # type: ignore[misc]
                 box.add_widget(button)
 
     def row(self, artwork_id: str) -> dict[str, str]:
-        """What an artwork row shows."""
+        """What an artwork row shows, as the row widget's properties."""
         assert self.pack is not None
-        art = guide.find(self.pack, artwork_id)
-        if art is None:
-            return {"artwork_id": artwork_id, "title": artwork_id, "subtitle": "", "thumb": ""}
-        lang, fallback = self.language, self.pack.exhibition.default_language
-        return {
-            "artwork_id": art.id,
-            "title": guide.text(art.title, lang, fallback),
-            "subtitle": f"{art.artist}, {art.date}",
-            "thumb": self.cache.local(pack.thumb(art.image)),
-        }
+        return dataclasses.asdict(views.row(self.pack, artwork_id, self.language, self.cache.local))
 
     def search_rows(self, query: str) -> list[dict[str, str]]:
         if self.pack is None:
@@ -332,15 +318,11 @@ class PhoneApp(App):  # type: ignore[misc]
             log.debug("near you: %s", nearby.artwork or "nothing")
         if self.pack is None:
             return
-        art = guide.find(self.pack, nearby.artwork) if nearby.artwork else None
-        if art is None:
-            self.near_id = self.near_title = self.near_subtitle = self.near_image = ""
-        else:
-            lang, fallback = self.language, self.pack.exhibition.default_language
-            self.near_title = guide.text(art.title, lang, fallback)
-            self.near_subtitle = f"{art.artist}, {art.date}"
-            self.near_image = self.cache.local(pack.image_for_phone(art.image))
-            self.near_id = art.id
+        shown = views.card(self.pack, nearby.artwork, self.language, self.cache.local)
+        self.near_title = shown.title
+        self.near_subtitle = shown.subtitle
+        self.near_image = shown.image
+        self.near_id = shown.artwork_id
         if self.manager is not None:
             rows = [self.row(a) for a in nearby.others]
             self.manager.get_screen("near").show_others(rows)
@@ -379,18 +361,15 @@ class PhoneApp(App):  # type: ignore[misc]
 
     def _fill_artwork(self, artwork_id: str) -> None:
         assert self.pack is not None
-        art = guide.find(self.pack, artwork_id)
-        if art is None:
+        page = views.artwork_page(self.pack, artwork_id, self.language, self.cache.local)
+        if page is None:
             return
-        lang, fallback = self.language, self.pack.exhibition.default_language
-        self.art_id = art.id
-        self.art_title = guide.text(art.title, lang, fallback)
-        medium = guide.text(art.medium, lang, fallback)
-        self.art_meta = f"{art.artist}, {art.date}" + (f"\n{medium}" if medium else "")
-        self.art_text = guide.text(art.text, lang, fallback)
-        self.art_image = self.cache.local(pack.image_for_phone(art.image))
-        audio = art.audio.get(lang) or art.audio.get(fallback)
-        self.art_audio = self.cache.local(audio)
+        self.art_id = page.artwork_id
+        self.art_title = page.title
+        self.art_meta = page.meta
+        self.art_text = page.text
+        self.art_image = page.image
+        self.art_audio = page.audio
 
     def toggle_audio(self) -> None:
         if self.playing:

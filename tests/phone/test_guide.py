@@ -154,3 +154,24 @@ def test_cache_ignores_a_corrupt_pack_and_keeps_media_by_sha(tmp_path: Path) -> 
     assert stored == PACK and cache.load() == PACK and cache.etag == '"v"'
     (tmp_path / pack.PACK_FILE).write_text("{")
     assert cache.load() is None
+
+
+def test_views_read_the_pack_in_a_language_with_cached_files() -> None:
+    from phone import views
+
+    def local(ref: MediaRef | None) -> str:
+        return f"/cache/{ref.sha256[0]}" if ref is not None else ""
+
+    assert views.card(PACK, None, "en", local) == views.Card()
+    assert views.card(PACK, "wave", "en", local) == views.Card(
+        "wave", "The Wave", "Hokusai, 1831", "/cache/b"
+    )
+    assert views.row(PACK, "ecole", "en", local) == views.Row(
+        "ecole", "École de nuit", "Anonyme, 1900", "/cache/f"
+    )
+    page = views.artwork_page(PACK, "wave", "en", local)
+    assert page is not None
+    # No English medium or audio: the exhibition's default language (French) stands in.
+    assert (page.title, page.meta, page.audio) == ("The Wave", "Hokusai, 1831\nEstampe", "/cache/e")
+    assert views.artwork_page(PACK, "missing", "en", local) is None
+    assert views.info(PACK, "en").title == "Couleurs"
