@@ -21,7 +21,13 @@ from typing import Final
 
 from aiohttp import web
 
-from hub.sync.verify import DEFAULT_WINDOW_S, HEADERS, BatchRefused, check_batch
+from hub.sync.verify import (
+    DEFAULT_WINDOW_S,
+    HEADERS,
+    MAX_DECOMPRESSED_BYTES,
+    BatchRefused,
+    check_batch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +101,7 @@ def create_receiver_app(
     secret: str,
     *,
     window_s: float = DEFAULT_WINDOW_S,
+    max_decompressed: int = MAX_DECOMPRESSED_BYTES,
     clock: Callable[[], float] = time.time,
 ) -> web.Application:
     """The receiver's aiohttp application, storing into ``data/receiver.db``."""
@@ -106,7 +113,9 @@ def create_receiver_app(
         body = await request.read()
         headers = {name: request.headers.get(name, "") for name in HEADERS}
         try:
-            site, batch, records = check_batch(headers, body, key, clock(), window_s)
+            site, batch, records = check_batch(
+                headers, body, key, clock(), window_s, max_decompressed
+            )
         except BatchRefused as refused:
             log.warning("batch refused (%d %s): %s", refused.status, refused.code, refused.detail)
             return problem(refused.status, refused.code, refused.detail)

@@ -45,10 +45,10 @@ class BatchRefused(CimaiseError):
         self.detail = detail
 
 
-def _decompress(body: bytes) -> bytes:
+def _decompress(body: bytes, limit: int) -> bytes:
     inflater = zlib.decompressobj(wbits=31)
     try:
-        out = inflater.decompress(body, MAX_DECOMPRESSED_BYTES)
+        out = inflater.decompress(body, limit)
     except zlib.error as exc:
         raise BatchRefused(400, "bad-gzip", f"the body is not gzip: {exc}") from None
     if inflater.unconsumed_tail:
@@ -86,7 +86,12 @@ def count_records(ndjson: bytes) -> int:
 
 
 def check_batch(
-    headers: dict[str, str], body: bytes, secret: bytes, now: float, window_s: float
+    headers: dict[str, str],
+    body: bytes,
+    secret: bytes,
+    now: float,
+    window_s: float,
+    max_bytes: int = MAX_DECOMPRESSED_BYTES,
 ) -> tuple[str, str, int]:
     """Verify one request; returns ``(site, batch, record count)`` or raises BatchRefused."""
     missing = [
@@ -114,4 +119,8 @@ def check_batch(
         )
     if headers.get("Content-Encoding", "").lower() != "gzip":
         raise BatchRefused(415, "not-gzip", "the body must be sent with Content-Encoding: gzip")
-    return headers["Cimaise-Site"], headers["Cimaise-Batch"], count_records(_decompress(body))
+    return (
+        headers["Cimaise-Site"],
+        headers["Cimaise-Batch"],
+        count_records(_decompress(body, max_bytes)),
+    )
