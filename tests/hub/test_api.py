@@ -212,7 +212,8 @@ async def test_screenshot_request_reaches_the_kiosk_once_and_png_is_kept(
         hub_app[DEVICES].request_screenshot(device.id)
         assert (await kiosk.heartbeat()).screenshot_requested
         assert not (await kiosk.heartbeat()).screenshot_requested
-        png = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+        # larger than the API's body limit (4 MiB), as a full-HD screen can be
+        png = b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024)
         await kiosk.upload_screenshot(png)
         with pytest.raises(HubRequestError) as info:
             await kiosk.upload_screenshot(b"GIF89a")
