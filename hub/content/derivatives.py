@@ -143,29 +143,18 @@ class DerivativeCache:
         return MediaRef(sha256=sha, mime=mime, bytes=len(data), width=image.width,
                         height=image.height)
 
-    def prune(self, keep: set[str]) -> int:
-        """Delete cached files of images no longer published (sha256 not in ``keep``).
-
-        Returns how many files were deleted. Indexes of other recipes go too.
-        """
+    def prune(self, gone: set[str]) -> int:
+        """Delete the cached files (and indexes) of these sha256s; returns how many were deleted."""
         removed = 0
-        for index in self._listing(self.index_dir):
-            source = index.name.split(".", 1)[0]
-            if source not in keep or index.name != f"{source}.{RECIPES_KEY}.json":
+        for sha in gone:
+            if self.path(sha) is not None:
+                removed += self._unlink(self.media_dir / sha)
+            index = self.index_dir / f"{sha}.{RECIPES_KEY}.json"
+            if index.is_file():
                 removed += self._unlink(index)
-        for path in self._listing(self.media_dir):
-            if path.name not in keep and not path.name.startswith(".tmp-"):
-                removed += self._unlink(path)
         if removed:
             log.info("removed %d cached derivative files no longer published", removed)
         return removed
-
-    @staticmethod
-    def _listing(folder: Path) -> list[Path]:
-        try:
-            return [p for p in folder.iterdir() if p.is_file()]
-        except OSError:
-            return []
 
     @staticmethod
     def _unlink(path: Path) -> int:

@@ -157,6 +157,7 @@ class ContentLibrary:
         self._lock = threading.Lock()
         self._current: PublishedContent | None = None
         self._last_error: ContentError | None = None
+        self._published: set[str] = set()  # sha256 of every media this library published
 
     @property
     def current(self) -> PublishedContent | None:
@@ -196,14 +197,25 @@ class ContentLibrary:
                 raise error from exc
             previous, self._current = self._current, content
             self._last_error = None
-            # Keep the previous version's files too: a device may still be fetching them.
-            keep = {ref.sha256 for ref in content.manifest.media()}
-            if previous is not None:
-                keep |= {ref.sha256 for ref in previous.manifest.media()}
-            self._cache.prune(keep)
+            self._prune(content, previous)
             log.info("content %s published: %d artworks, %d beacons", content.etag,
                      len(content.manifest.artworks), len(content.manifest.beacons))
             return content
+
+    def _prune(self, content: PublishedContent, previous: PublishedContent | None) -> None:
+        """Delete cached derivatives this library published before and no longer needs.
+
+        Only files this library itself published are candidates, so another program
+        sharing the cache folder (``cimaise hub labels``) never deletes the hub's files.
+        The version just replaced is kept: a device may still be fetching its media.
+        """
+        keep = {ref.sha256 for ref in content.manifest.media()}
+        if previous is not None:
+            keep |= {ref.sha256 for ref in previous.manifest.media()}
+        gone = self._published - keep
+        self._published = (self._published | keep) - gone
+        # the bundle's own files are not in the cache: prune() only touches cached ones
+        self._cache.prune(gone)
 
     async def reload_async(self) -> PublishedContent:
         """:meth:`reload` in a worker thread, so the event loop keeps serving."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import msgspec
@@ -194,3 +195,21 @@ def test_derivatives_of_replaced_images_are_pruned(
     kept = {p.name for p in cache.iterdir()}
     published = {ref.sha256 for ref in current.manifest.media()}
     assert kept <= published | {ref.sha256 for ref in versions[1].manifest.media()}
+
+
+def test_another_library_on_the_same_cache_never_deletes_its_files(
+    bundle: Path, library: ContentLibrary, tmp_path: Path
+) -> None:
+    hub = library.reload()
+    other_bundle = tmp_path / "other"
+    shutil.copytree(bundle, other_bundle)
+    Image.new("RGB", (700, 500), (9, 9, 9)).save(other_bundle / "media" / "halo.jpg", "JPEG")
+    other = ContentLibrary(other_bundle, tmp_path / "cache")
+    other.reload()
+    Image.new("RGB", (700, 500), (8, 8, 8)).save(other_bundle / "media" / "halo.jpg", "JPEG")
+    other.reload()
+    Image.new("RGB", (700, 500), (7, 7, 7)).save(other_bundle / "media" / "halo.jpg", "JPEG")
+    other.reload()
+    for ref in hub.manifest.media():
+        path = hub.media_path(ref.sha256)
+        assert path is not None and path.is_file()
