@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from phone.ranging import Nearby, Ranging, RangingConfig
 from tests.phone.walk import Walk, walk_past
 
@@ -121,3 +124,27 @@ def test_a_close_neighbour_does_not_take_the_card_within_the_margin() -> None:
     assert feed(ranging, 3.0, {"b1": -62, "b2": round(-62 + margin - 2)}, 20.0).artwork == "a1"
     assert feed(ranging, 23.0, {"b1": -66, "b2": -58}, 20.0).artwork == "a2"
     assert ranging.switches == 2
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["b-a", "b-b", "b-c", "zone", "stranger"]),
+            st.integers(-110, -20),
+            st.floats(0, 0.5),
+        ),
+        max_size=200,
+    )
+)
+def test_any_sighting_sequence_keeps_the_card_on_a_known_artwork(
+    sightings: list[tuple[str, int, float]],
+) -> None:
+    ranging = Ranging({**dict(THREE), "zone": None})
+    now = 0.0
+    for beacon, rssi, dt in sightings:
+        now += dt
+        ranging.observe(beacon, rssi, now)
+        nearby = ranging.update(now)
+        assert nearby.artwork in (None, "a", "b", "c")
+        assert nearby.artwork not in nearby.others
+        assert set(ranging.tracked()) <= {"b-a", "b-b", "b-c"}
