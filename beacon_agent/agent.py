@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import os
 import socket
 import time
 from collections.abc import Callable
@@ -34,10 +33,11 @@ from beacon_agent.pipeline import Advert, AgentCore
 from beacon_agent.pseudonym import PseudonymKey
 from beacon_agent.simulate import GallerySimulation, SimConfig
 from beacon_agent.trace import (
-    ReplayLine,
     TraceError,
     decode_payload,
     encode_record,
+    first_trace_time,
+    last_trace_time,
     open_for_recording,
     read_replay_blocks,
     record_line,
@@ -114,28 +114,6 @@ def _unix(rfc3339: str | None) -> float | None:
         return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
-
-
-def last_trace_time(path: Path) -> float:
-    """The ``t`` of a trace's last line (read from the end of the file)."""
-    try:
-        with path.open("rb") as src:
-            src.seek(0, os.SEEK_END)
-            size = src.tell()
-            src.seek(max(0, size - 65536))
-            tail = src.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        return msgspec.json.decode(tail, type=ReplayLine).t
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        return 0.0
-
-
-def first_trace_time(path: Path) -> float:
-    """The ``t`` of a trace's first line."""
-    try:
-        with path.open("rb") as src:
-            return msgspec.json.decode(src.readline(), type=ReplayLine).t
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        return 0.0
 
 
 def agent_advertisements(beacon: Beacon, link_base: str | None) -> list[AdvertisementContent]:

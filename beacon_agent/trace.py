@@ -194,3 +194,25 @@ def decode_payload(line: ReplayLine) -> tuple[dict[int, bytes], dict[str, bytes]
         {k: bytes.fromhex(v) for k, v in mfg.items()},
         {k: bytes.fromhex(v) for k, v in svc.items()},
     )
+
+
+def last_trace_time(path: Path) -> float:
+    """The ``t`` of a trace's last line (read from the end of the file)."""
+    try:
+        with path.open("rb") as src:
+            src.seek(0, os.SEEK_END)
+            size = src.tell()
+            src.seek(max(0, size - 65536))
+            tail = src.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        return msgspec.json.decode(tail, type=ReplayLine).t
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return 0.0
+
+
+def first_trace_time(path: Path) -> float:
+    """The ``t`` of a trace's first line."""
+    try:
+        with path.open("rb") as src:
+            return msgspec.json.decode(src.readline(), type=ReplayLine).t
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return 0.0
