@@ -129,3 +129,15 @@ def test_label_link_opens_the_artwork_and_the_switch_changes_language(
     assert page.evaluate("document.documentElement.lang") == "en"  # the cookie keeps it
     page.goto(hub.url + "/guide/")
     assert page.evaluate("document.documentElement.lang") == "en"
+
+
+def test_dark_mode_keeps_contrast(hub: HubInThread, page: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.emulate_media(color_scheme="dark")
+    for path in ("/guide/", "/guide/artworks/constellation", "/guide/info"):
+        page.goto(hub.url + path)
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(22, 21, 19)", background  # the dark theme is on
+        results = Axe().run(page, options={"runOnly": ["color-contrast"]})
+        assert not results.response["violations"], (path, results.response["violations"])
