@@ -88,27 +88,33 @@ class LEAdvertisement(ServiceInterface):
     # no return annotation: dbus-fast reads "None" as a signature, not as "no reply value"
     @method()
     def Release(self):  # type: ignore[no-untyped-def]
+        """BlueZ dropped the advertisement (adapter reset, bluetoothd restart)."""
         self.released = True
         _log.info("BlueZ released an advertisement")
 
     @dbus_property(access=PropertyAccess.READ)
     def Type(self) -> DBusStr:
+        """``broadcast``: a non-connectable beacon."""
         return self.content.kind
 
     @dbus_property(access=PropertyAccess.READ)
     def ManufacturerData(self) -> ManufacturerData:
+        """Company id -> bytes (the iBeacon frame under Apple's id)."""
         return {k: Variant("ay", v) for k, v in self.content.manufacturer_data.items()}
 
     @dbus_property(access=PropertyAccess.READ)
     def ServiceData(self) -> ServiceData:
+        """Service UUID -> bytes (the Eddystone frame under 0xFEAA)."""
         return {k: Variant("ay", v) for k, v in self.content.service_data.items()}
 
     @dbus_property(access=PropertyAccess.READ)
     def ServiceUUIDs(self) -> StringList:
+        """The complete list of 16-bit service UUIDs Eddystone requires."""
         return list(self.content.service_uuids)
 
     @dbus_property(access=PropertyAccess.READ)
     def Discoverable(self) -> DBusBool:
+        """Whether BlueZ sets the LE General Discoverable flag."""
         return self.content.discoverable
 
 

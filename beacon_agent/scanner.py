@@ -59,6 +59,7 @@ def make_detection_callback(
     """The callback given to ``BleakScanner``: convert, stamp with the clock, pass on."""
 
     def async_on_advertisement(device: BLEDevice, data: AdvertisementData) -> None:
+        """Called by bleak in the event loop for every advertisement."""
         sink(advert_from_bleak(device, data, clock()))
 
     return async_on_advertisement
