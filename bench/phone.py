@@ -68,16 +68,22 @@ async def fill_cache(work: Path) -> tuple[int, int, int, int]:
 
 
 def _display() -> tuple[subprocess.Popen[bytes], str]:
-    n = next(i for i in range(150, 250) if not Path(f"/tmp/.X11-unix/X{i}").exists())
+    """A private Xvfb; it picks a free display number itself (-displayfd)."""
+    read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", f":{n}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return xvfb, f":{n}"
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        ready, _, _ = select.select([pipe], [], [], 10)
+        number = pipe.readline().strip() if ready else b""
+    if not number:
+        xvfb.kill()
+        raise RuntimeError("Xvfb did not start")
+    return xvfb, f":{number.decode()}"
 
 
 def _wait_marker(proc: subprocess.Popen[bytes], marker: bytes, timeout: float) -> None:

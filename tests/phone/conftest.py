@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -23,30 +24,28 @@ from hub.keys import CONTENT
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _free_display() -> int:
-    for n in range(140, 240):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number")
-
-
 @pytest.fixture
 def xvfb() -> Iterator[str]:
-    """A private Xvfb display for the test, stopped afterwards."""
-    n = _free_display()
+    """A private Xvfb display for the test, stopped afterwards.
+
+    Xvfb picks a free display number itself (``-displayfd``) and writes it once it
+    accepts clients, so parallel runs on one machine never race for a number.
+    """
+    read_end, write_end = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", f":{n}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("Xvfb did not start")
-        time.sleep(0.05)
+    os.close(write_end)
     try:
-        yield f":{n}"
+        with os.fdopen(read_end, "rb") as pipe:
+            ready, _, _ = select.select([pipe], [], [], 10)
+            number = pipe.readline().strip() if ready else b""
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        yield f":{number.decode()}"
     finally:
         proc.terminate()
         try:
