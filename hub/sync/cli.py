@@ -2,9 +2,9 @@
 
 ``now`` reaches a running hub through its database: it adds a row to ``sync_requests``
 that the hub's worker polls every few seconds (it then retries at once, even after a
-halt), and waits for the next attempt's outcome. When no hub runs (no recent heartbeat
-of the worker), ``now`` runs the sync itself on the same database until the backlog is
-sent or an attempt fails.
+halt, and with ``--parked`` sends the parked batches again), and waits for the next
+attempt's outcome. When no hub runs (no recent heartbeat of the worker), ``now`` runs
+the sync itself on the same database until the backlog is sent or an attempt fails.
 """
 
 from __future__ import annotations
@@ -107,7 +107,10 @@ def status(data: Path | None, config: Path | None, as_json: bool) -> None:
 @click.option(
     "--wait", type=float, default=60.0, show_default=True, help="Seconds to wait for the outcome."
 )
-def now(data: Path | None, config: Path | None, wait: float) -> None:
+@click.option(
+    "--parked", is_flag=True, help="Also send the parked batches again (after a receiver fix)."
+)
+def now(data: Path | None, config: Path | None, wait: float, parked: bool) -> None:
     """Try to sync at once (through the running hub, or here when no hub runs)."""
     from hub.sync.report import request_handled, request_now, status_report
 
@@ -121,7 +124,7 @@ def now(data: Path | None, config: Path | None, wait: float) -> None:
             raise click.ClickException(
                 "the running hub has sync off: set cloud_url in its settings and restart it"
             )
-        request = request_now(path, utc_now())
+        request = request_now(path, utc_now(), parked)
         click.echo("asked the running hub to sync now")
         deadline = time.monotonic() + wait
         while not request_handled(path, request):
@@ -136,14 +139,14 @@ def now(data: Path | None, config: Path | None, wait: float) -> None:
             time.sleep(0.2)
     else:
         click.echo("no hub is running: syncing from here")
-        asyncio.run(_sync_here(settings))
+        asyncio.run(_sync_here(settings, parked))
         report = status_report(path, utc_now())
     click.echo(format_report(report, settings, utc_now()))
     if report.get("halted") or (report["backlog"] and report.get("failures")):
         raise SystemExit(1)
 
 
-async def _sync_here(settings: Settings) -> None:
+async def _sync_here(settings: Settings, parked: bool) -> None:
     from hub.store import Store
     from hub.sync.worker import SyncWorker
 
@@ -151,6 +154,8 @@ async def _sync_here(settings: Settings) -> None:
         worker = SyncWorker()
         await worker.start(store, settings)
         try:
+            if parked:
+                await worker.retry_parked()
             await worker.drain()
         finally:
             await worker.stop()

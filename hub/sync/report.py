@@ -54,12 +54,12 @@ def status_report(path: Path, now: datetime) -> dict[str, Any]:
     return report
 
 
-def request_now(path: Path, now: datetime) -> int:
+def request_now(path: Path, now: datetime, parked: bool = False) -> int:
     """Ask the running hub's worker to try at once (a row it polls); returns the request id."""
     conn = sqlite3.connect(path, timeout=10, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        request = tables.request_sync(conn, now.isoformat())
+        request = tables.request_sync(conn, now.isoformat(), parked)
         conn.execute("COMMIT")
         return request
     finally:

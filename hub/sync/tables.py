@@ -50,7 +50,12 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO sync_meta(key, value) VALUES ('epoch', ?)", (secrets.token_hex(4),))
 
 
-MIGRATIONS: list[Migration] = [_v1]
+def _v2(conn: sqlite3.Connection) -> None:
+    # 'sync now --parked': also send the parked batches again
+    conn.execute("ALTER TABLE sync_requests ADD COLUMN parked INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2]
 
 
 def epoch(conn: sqlite3.Connection) -> str:
@@ -109,6 +114,24 @@ def park(
     done = cursor.done()
     save_cursor(conn, done)
     return done
+
+
+def parked_batches(conn: sqlite3.Connection) -> list[tuple[str, str, int, int]]:
+    """``(batch, stream, first, last)`` of every parked batch, oldest range first."""
+    rows = conn.execute("SELECT batch, stream, first, last FROM sync_parked ORDER BY first")
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def unpark(conn: sqlite3.Connection, batch: str) -> None:
+    """Forget a parked batch (it was delivered)."""
+    conn.execute("DELETE FROM sync_parked WHERE batch = ?", (batch,))
+
+
+def note_parked_error(conn: sqlite3.Connection, batch: str, status: int | None, error: str) -> None:
+    """Record the latest refusal of a parked batch."""
+    conn.execute(
+        "UPDATE sync_parked SET status = ?, error = ? WHERE batch = ?", (status, error, batch)
+    )
 
 
 def parked_count(conn: sqlite3.Connection) -> int:
@@ -208,15 +231,18 @@ def seqs_between(conn: sqlite3.Connection, stream: Stream, first: int, last: int
 # requests and status -----------------------------------------------------------------------
 
 
-def request_sync(conn: sqlite3.Connection, now: str) -> int:
-    """Ask the running hub's worker to try at once; returns the request id."""
-    cur = conn.execute("INSERT INTO sync_requests(requested) VALUES (?)", (now,))
+def request_sync(conn: sqlite3.Connection, now: str, parked: bool = False) -> int:
+    """Ask the running hub's worker to try at once (and parked batches too); the request id."""
+    cur = conn.execute(
+        "INSERT INTO sync_requests(requested, parked) VALUES (?, ?)", (now, int(parked))
+    )
     return int(cur.lastrowid or 0)
 
 
-def pending_requests(conn: sqlite3.Connection) -> list[int]:
-    """Ids of ``sync now`` requests not handled yet."""
-    return [r[0] for r in conn.execute("SELECT id FROM sync_requests WHERE handled IS NULL")]
+def pending_requests(conn: sqlite3.Connection) -> list[tuple[int, bool]]:
+    """``(id, parked too)`` of the ``sync now`` requests not handled yet."""
+    rows = conn.execute("SELECT id, parked FROM sync_requests WHERE handled IS NULL")
+    return [(r[0], bool(r[1])) for r in rows]
 
 
 def mark_handled(conn: sqlite3.Connection, ids: Sequence[int], now: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import random
 import sqlite3
@@ -38,7 +39,7 @@ from hub.sync import tables
 from hub.sync.backoff import Backoff, Verdict
 from hub.sync.batching import GZIP_LEVEL, gzip_body, headers
 from hub.sync.chores import StoreAccess, run_chores
-from hub.sync.cursor import StreamCursor
+from hub.sync.cursor import InFlight, StreamCursor
 from hub.sync.metrics import SyncCollector
 from hub.sync.sender import post_batch
 from hub.sync.status import SyncStatus
@@ -452,10 +453,53 @@ class SyncWorker:
         pending = await self._read(tables.pending_requests)
         if not pending:
             return
-        now = hk.rfc3339(self._clock())
-        await self._write(lambda c: tables.mark_handled(c, pending, now))
         log.info("sync requested from the command line")
         self.wake()
+        if any(parked for _, parked in pending) and self.status.enabled:
+            await self.retry_parked()
+        now = hk.rfc3339(self._clock())
+        ids = [request for request, _ in pending]
+        await self._write(lambda c: tables.mark_handled(c, ids, now))
+
+    async def retry_parked(self) -> int:
+        """Send every parked batch again (same id, same range); returns how many went.
+
+        For after the receiver was fixed: a delivered one is forgotten, a refused one
+        stays parked with the new answer. The cursor does not move.
+        """
+        assert self._session is not None and self._settings.cloud_url
+        delivered = 0
+        streams = {s.name: s for s in self._streams}
+        for batch, name, first, last in await self._read(tables.parked_batches):
+            stream = streams.get(name)
+            if stream is None:
+                continue
+            cursor = StreamCursor(name, first - 1, InFlight(batch, first, last))
+            prepared = await self._prepare(stream, cursor)
+            if prepared is None or prepared.records == 0:
+                await self._write(functools.partial(tables.unpark, batch=batch))
+                continue
+            stamp = int(self._clock().timestamp())
+            hdrs = headers(self._settings.site, batch, stamp, prepared.body, self._secret)
+            answer = await post_batch(self._session, self._settings.cloud_url, prepared.body, hdrs)
+            if answer.status is not None and 200 <= answer.status < 300:
+                await self._write(functools.partial(tables.unpark, batch=batch))
+                self.status.sent_batches += 1
+                self.status.sent_records += prepared.records
+                delivered += 1
+                log.info("parked batch %s delivered", batch)
+            else:
+                await self._write(
+                    functools.partial(
+                        tables.note_parked_error,
+                        batch=batch,
+                        status=answer.status,
+                        error=answer.reason,
+                    )
+                )
+                self._error(f"parked batch {batch} refused again: {answer.reason}")
+        await self._refresh()
+        return delivered
 
     # store access ----------------------------------------------------------------------
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:

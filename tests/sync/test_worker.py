@@ -262,3 +262,30 @@ async def test_sync_off_sends_nothing_and_reports_disabled(store: Store) -> None
     worker.launch()
     await worker.stop()
     assert not worker.status.enabled and worker.status.healthy and worker.status.backlog == 0
+
+
+async def test_parked_batches_go_again_on_request_once_the_receiver_is_fixed(
+    store: Store, running_receiver: tuple[TestServer, Faults, Path]
+) -> None:
+    server, faults, data = running_receiver
+    events = mixed_events(120, utc_now(), random.Random(13))
+    poison = events[10].id
+    faults.status_for = lambda body: 422 if poison.encode() in gzip.decompress(body) else None
+    await ingest(store, events)
+    worker = start_worker()
+    await worker.start(store, settings(str(server.make_url("/"))))
+    worker.launch()
+    try:
+        await wait_for(lambda: worker.status.backlog == 0 and worker.status.parked == 1)
+        assert len(received(data)) == 70
+        await store.run_write(lambda c: tables.request_sync(c, "now", parked=True))
+        await wait_for(lambda: worker.status.parked == 1 and len(faults.batch_ids) == 4)
+        assert worker.status.parked == 1  # still refused: stays parked, with the new answer
+        faults.status_for = lambda body: None  # the receiver is fixed
+        await store.run_write(lambda c: tables.request_sync(c, "now", parked=True))
+        await wait_for(lambda: worker.status.parked == 0)
+    finally:
+        await worker.stop()
+    got = [r["id"] for r in received(data)]
+    assert sorted(got) == sorted(_stored_ids(store)) and len(set(got)) == 120
+    assert faults.batch_ids[0] == faults.batch_ids[-1]  # the same batch id, sent again
