@@ -535,7 +535,16 @@ SYNC: Final = web.AppKey("sync", SyncWorker)
 
 
 def setup_sync(app: web.Application, options: SyncOptions | None = None) -> SyncWorker:
-    """Register the sync worker and its cleanup context on the hub's app (after the store)."""
+    """Register the sync worker and its cleanup context on the hub's app (after the store).
+
+    Calling it again (e.g. a test tuning the options of an app that already has the
+    worker) only replaces the options.
+    """
+    worker = app.get(SYNC)
+    if worker is not None:
+        if options is not None:
+            worker.options = options
+        return worker
     worker = SyncWorker(options)
     app[SYNC] = worker
     app.cleanup_ctx.append(sync_ctx)
