@@ -102,6 +102,12 @@ def memory_mb(pid: int) -> tuple[float, float]:
 
 
 def grab(display: str) -> Image.Image:
+    """The X screen, small (enough to tell frames apart)."""
+    for _attempt in range(20):
+        try:
+            return ImageGrab.grab(xdisplay=display).convert("RGB").resize((160, 100))
+        except OSError:  # the X server is busy accepting a new client: try again
+            time.sleep(0.02)
     return ImageGrab.grab(xdisplay=display).convert("RGB").resize((160, 100))
 
 
@@ -257,7 +263,16 @@ def main() -> int:
     number = free_display()
     display = f":{number}"
     xvfb = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+        [
+            "Xvfb",
+            display,
+            "-screen",
+            "0",
+            f"{SIZE[0]}x{SIZE[1]}x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -296,6 +311,11 @@ def main() -> int:
                 "KIVY_NO_CONSOLELOG": "1",
                 "KIVY_USE_DEFAULTCONFIG": "1",
                 "SDL_AUDIODRIVER": "dummy",
+                # the same Kivy set-up for the kiosk and the floor: Python logging, no
+                # argument parsing, a fresh Kivy home (no old log files to purge)
+                "KIVY_LOG_MODE": "PYTHON",
+                "KIVY_NO_ARGS": "1",
+                "KIVY_HOME": str(work / "kivy-home"),
             }
             results: dict[str, dict[str, list[float]]] = {}
 
@@ -390,6 +410,9 @@ def report(results: dict[str, dict[str, list[float]]], runs: int) -> None:
             f"{name:<12} {median(row['start']):>8.2f} {median(row['rss']):>9.1f} "
             f"{median(row['pss']):>9.1f}"
         )
+    for name, row in results.items():
+        runs_s = ", ".join(f"{v:.2f}" for v in row["start"])
+        print(f"  {name} start per run (s): {runs_s}")
     kiosk, chromium = results.get("kiosk"), results.get("chromium")
     if kiosk and chromium:
         start = median(kiosk["start"]) / median(chromium["start"])

@@ -142,6 +142,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._early_code: str | None = None
         self.sound: Sound | None = None
         self._sound_key: str | None = None
+        self._resume_at = 0.0
         self._shown: tuple[object, ...] = ()
         self._search_event: Any = None
 
@@ -246,7 +247,8 @@ class KioskApp(App):  # type: ignore[misc]
         if self.session.screen == "attract":
             self.promote_content()
             lang = self.session.attract_language(now)
-            self.attract.prompt = word(lang, "touch")
+            # with nothing to show yet (first start), no invitation either
+            self.attract.prompt = word(lang, "touch") if self.manifest is not None else ""
             if self.manifest is not None:
                 self.attract.exhibition_title = catalog.text(
                     self.manifest.exhibition.title, lang, self.manifest.exhibition.default_language
@@ -418,7 +420,11 @@ class KioskApp(App):  # type: ignore[misc]
         want = s.audio_playing and s.screen == "artwork"
         if not want:
             if self.sound is not None and self.sound.state == "play":
+                # paused on the artwork: resume from here; anywhere else: from the start
+                self._resume_at = self.sound.get_pos() if s.screen == "artwork" else 0.0
                 self.sound.stop()
+            elif s.screen != "artwork":
+                self._resume_at = 0.0
             return
         assert self.manifest is not None and s.artwork is not None
         artwork = catalog.find(self.manifest, s.artwork)
@@ -432,6 +438,7 @@ class KioskApp(App):  # type: ignore[misc]
             if self.sound is not None:
                 self.sound.stop()
                 self.sound.unload()
+            self._resume_at = 0.0
             self.sound = SoundLoader.load(str(self.media_path(ref)))
             self._sound_key = ref.sha256
             if self.sound is not None:
@@ -441,6 +448,9 @@ class KioskApp(App):  # type: ignore[misc]
             return
         if self.sound.state != "play":
             self.sound.play()
+            if self._resume_at > 0:
+                self.sound.seek(self._resume_at)
+            self._resume_at = 0.0
 
     def _sound_stopped(self) -> None:
         if self.session.audio_playing and self.sound is not None and self.sound.state == "stop":

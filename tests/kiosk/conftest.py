@@ -50,6 +50,7 @@ def display() -> Iterator[str]:
                 f"{WINDOW[0]}x{WINDOW[1]}x24",
                 "-nolisten",
                 "tcp",
+                "-noreset",  # keep the server as clients come and go
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
