@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from hub.app import create_app
 from hub.client.events import utc_now
 from hub.keys import STORE
-from hub.sync.worker import SYNC, setup_sync
+from hub.sync.worker import SYNC, setup_sync, sync_ctx
 from tests.sync.conftest import FAST, Faults, ingest, mixed_events, received, settings, wait_for
 
 
@@ -27,6 +27,8 @@ async def test_hub_app_runs_the_worker_and_shows_its_state_on_metrics(
     )
     app = create_app(hub_settings)
     setup_sync(app, FAST)
+    setup_sync(app, FAST)  # a second call only tunes the same worker
+    assert list(app.cleanup_ctx).count(sync_ctx) == 1
     client = await aiohttp_client(app)
     await ingest(app[STORE], mixed_events(75, utc_now(), random.Random(1)))
     await wait_for(lambda: len(received(cloud)) == 75)
