@@ -29,6 +29,7 @@ def test_pairing_code_is_read_from_the_pair_command_output() -> None:
 def test_plan_moves_the_hub_off_a_taken_port(tmp_path: Path) -> None:
     with socket.socket() as taken:
         if port_is_free(8080):
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             taken.bind(("127.0.0.1", 8080))
             taken.listen()
         plan, notes = make_plan(tmp_path, None, headless=True, env={})

@@ -83,8 +83,16 @@ def interactions(hub_db: Path) -> list[dict[str, Any]]:
 @pytest.mark.browser
 @pytest.mark.display
 @pytest.mark.timeout(420)
-def test_a_whole_gallery_across_processes(tmp_path: Path, display: str) -> None:  # noqa: F811
+def test_a_whole_gallery_across_processes(
+    tmp_path: Path,
+    display: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     logs = tmp_path / "logs"
+    # Every process started below records any attempt to reach beyond loopback.
+    netlog = tmp_path / "network.log"
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent / "netaudit"))
+    monkeypatch.setenv("NETAUDIT_LOG", str(netlog))
     traces = write_traces(tmp_path / "traces")
     addresses = address_forms(traces)
     assert len(addresses) > 40, "the traces hold phones and tags"
@@ -234,3 +242,6 @@ def test_a_whole_gallery_across_processes(tmp_path: Path, display: str) -> None:
         assert not leaked, f"Bluetooth address {leaked[0]!r} in {path}"
     assert not [a for a in addresses if a in exported]
     assert integrity(hub.db) == "ok"
+    audited = Path(f"{netlog}.pids").read_text().splitlines()
+    assert any("kiosk" in line for line in audited) and len(audited) >= 8, audited
+    assert not netlog.exists(), netlog.read_text()
