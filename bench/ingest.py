@@ -75,7 +75,8 @@ def make_events(n: int) -> list[Event]:
 
 
 # -- raw SQLite baseline -----------------------------------------------------------------
-def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float]:
+def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float, float, float]:
+    """(rows/s batched, rows/s one commit per row, CPU s/row batched, CPU s/row single)."""
     from hub.api.events import event_row
     from hub.devices.registry import Device
     from hub.store.migrations import apply_migrations
@@ -123,21 +124,25 @@ def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float]:
     # The same rows the hub stores, built before the clock starts: only inserts are timed.
     batches = [params(make_events(BATCH)) for _ in range(rows // BATCH)]
     started = time.perf_counter()
+    cpu = time.process_time()
     for batch in batches:
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(_INSERT, batch)
         conn.execute("COMMIT")
     batched = rows / (time.perf_counter() - started)
+    batched_cpu = (time.process_time() - cpu) / rows
 
     singles = params(make_events(single_rows))
     started = time.perf_counter()
+    cpu = time.process_time()
     for row in singles:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(_INSERT, row)
         conn.execute("COMMIT")
     single = single_rows / (time.perf_counter() - started)
+    single_cpu = (time.process_time() - cpu) / single_rows
     conn.close()
-    return batched, single
+    return batched, single, batched_cpu, single_cpu
 
 
 # -- the client process ------------------------------------------------------------------
@@ -284,6 +289,14 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the hub did not start")
 
 
+def hub_cpu(proc: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) the hub process has used so far."""
+    import psutil
+
+    times = psutil.Process(proc.pid).cpu_times()
+    return float(times.user + times.system)
+
+
 def commit_counts(url: str) -> tuple[float, float, float]:
     """(commits, events committed, seconds committing) so far, from the hub's /metrics."""
     import urllib.request
@@ -328,11 +341,15 @@ def main() -> None:
             tokens = enroll_devices(data, url, CLIENTS)
             clients_in_process(url, tokens, 2, BATCH)  # warm-up
             before = commit_counts(url)
+            cpu0 = hub_cpu(hub)
             batched = clients_in_process(url, tokens, args.batches_per_client, BATCH)
+            batched_hub_cpu = (hub_cpu(hub) - cpu0) / batched["events"]
             after = commit_counts(url)
             batched_commits = tuple(a - b for a, b in zip(after, before, strict=True))
             commits_before = commit_counts(url)
+            cpu0 = hub_cpu(hub)
             single = clients_in_process(url, tokens, args.singles_per_client, 1)
+            single_hub_cpu = (hub_cpu(hub) - cpu0) / single["events"]
             commits_after = commit_counts(url)
         finally:
             hub.terminate()
@@ -373,6 +390,14 @@ def main() -> None:
                 f"  store commits: {groups:.0f}, {rows_committed / groups:.1f} events per commit, "
                 f"{(commits_after[2] - commits_before[2]) / groups * 1000:.1f} ms per commit"
             )
+        raw_cpu = (raw_before[2] + raw_after[2]) / 2
+        raw_single_cpu = (raw_before[3] + raw_after[3]) / 2
+        print(
+            f"CPU per event (independent of other load on the machine): raw batched "
+            f"{raw_cpu * 1e6:.1f} us, hub batched {batched_hub_cpu * 1e6:.1f} us; raw one "
+            f"commit per row {raw_single_cpu * 1e6:.1f} us, hub single-event "
+            f"{single_hub_cpu * 1e6:.1f} us"
+        )
         n = max(1.0, batched_commits[0])
         print(
             f"batched run: {batched_commits[0]:.0f} store commits, {batched_commits[1] / n:.1f} "
