@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
+from zeroconf import InterfaceChoice
 
 from hub.announce import placement_for
 from hub.api.events import _envelope, validate_batch
@@ -83,6 +84,13 @@ def test_next_midnight_is_computed_in_utc() -> None:
 def test_loopback_host_announces_on_loopback_only() -> None:
     placement = placement_for("127.0.0.1")
     assert placement.interfaces == ["127.0.0.1"] and placement.addresses == ["127.0.0.1"]
+
+
+def test_all_interfaces_only_for_a_hub_listening_on_all() -> None:
+    # Computed only: nothing is announced here (tests stay on loopback).
+    placement = placement_for("0.0.0.0")
+    assert placement.interfaces is InterfaceChoice.All
+    assert placement.addresses and all(a.count(".") == 3 for a in placement.addresses)
 
 
 @given(st.binary(max_size=300))
