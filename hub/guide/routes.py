@@ -6,7 +6,9 @@ plain HTML with a little inline CSS: no script, no third-party request, no track
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +21,18 @@ from hub.guide.render import render
 from hub.guide.strings import language_name, strings_for
 from hub.keys import CONTENT
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+# Shown when rendering itself failed, so it must not depend on templates or content.
+FALLBACK_500 = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>Something went wrong</title></head><body><main><h1>Something went wrong</h1>"
+    '<p>Please try again in a moment. <a href="/guide/">Back to the guide</a></p>'
+    "</main></body></html>"
+)
 
 SECURITY_HEADERS: Mapping[str, str] = {
     # Everything comes from the hub itself; styles are inline, there is no script at all.
@@ -79,6 +92,23 @@ def _page(
     return response
 
 
+def html_errors(handler: Handler) -> Handler:
+    """Answer an unexpected failure with an HTML page (a visitor never sees a bare 500)."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("guide page %s failed", request.path)
+            return web.Response(text=FALLBACK_500, content_type="text/html", status=500,
+                                headers=SECURITY_HEADERS)
+
+    return wrapper
+
+
 def _content(request: web.Request) -> PublishedContent | None:
     return request.app[CONTENT].current
 
@@ -101,6 +131,7 @@ async def guide_redirect(request: web.Request) -> web.Response:
 
 
 @routes.get("/guide/")
+@html_errors
 async def guide_home(request: web.Request) -> web.Response:
     """The exhibition: its rooms and the published artworks in each."""
     content = _content(request)
@@ -110,6 +141,7 @@ async def guide_home(request: web.Request) -> web.Response:
 
 
 @routes.get("/guide/artworks/{id}")
+@html_errors
 async def guide_artwork(request: web.Request) -> web.Response:
     """One published artwork: image, texts, audio description."""
     content = _content(request)
@@ -125,6 +157,7 @@ async def guide_artwork(request: web.Request) -> web.Response:
 
 
 @routes.get("/guide/info")
+@html_errors
 async def guide_info(request: web.Request) -> web.Response:
     """Practical information: hours, accessibility, address, events, map."""
     content = _content(request)
@@ -134,6 +167,7 @@ async def guide_info(request: web.Request) -> web.Response:
 
 
 @routes.get("/b/{beacon}")
+@html_errors
 async def beacon_link(request: web.Request) -> web.Response:
     """A beacon's short link (label QR code, NFC tag, Eddystone-URL): 302 to its artwork."""
     content = _content(request)

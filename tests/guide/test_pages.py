@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -184,3 +185,19 @@ async def test_guide_without_slash_redirects(client: Client) -> None:
     response = await client.get("/guide?lang=en", allow_redirects=False)
     assert response.status == 301
     assert response.headers["Location"] == "/guide/?lang=en"
+
+
+async def test_a_failing_page_is_still_an_html_page(
+    client: Client, library: ContentLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hub.guide.routes as guide_routes
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(guide_routes, "render", broken)
+    response = await client.get("/guide/artworks/halo")
+    assert response.status == 500
+    assert response.content_type == "text/html"
+    html = await response.text()
+    assert "Something went wrong" in html and "exploded" not in html
