@@ -134,7 +134,7 @@ def watch_start(
             break
         if proc.poll() is not None:
             raise RuntimeError(f"{argv[0]} exited with {proc.returncode}")
-        time.sleep(0.01)
+        time.sleep(0.03)  # sampling costs CPU too: leave most of it to the program
     final = frames[-1][1]
     complete = frames[-1][0]
     for t, frame in reversed(frames):
