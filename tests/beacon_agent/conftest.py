@@ -107,7 +107,7 @@ async def fake_bluez(private_system_bus: str, tmp_path: Path) -> AsyncIterator[s
 
 
 @pytest.fixture
-async def hub(aiohttp_server, tmp_path: Path) -> tuple[web.Application, TestServer]:  # type: ignore[no-untyped-def]
+async def loopback_hub(aiohttp_server, tmp_path: Path) -> tuple[web.Application, TestServer]:  # type: ignore[no-untyped-def]
     settings = Settings(
         data=tmp_path / "hub", content=tmp_path / "no-content", site="test", zeroconf=False
     )

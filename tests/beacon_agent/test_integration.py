@@ -71,13 +71,13 @@ def leaks(addresses: set[str], blob: bytes) -> set[str]:
 
 
 async def test_replayed_trace_lands_as_the_expected_visits_and_occupancy(
-    hub: tuple[web.Application, TestServer],
+    loopback_hub: tuple[web.Application, TestServer],
     trace: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    app, server = hub
+    app, server = loopback_hub
     code = await app[DEVICES].create_pairing_code("beacon", "agent-a", ZONE)
     state = tmp_path / "agent"
     agent = BeaconAgent(
@@ -125,9 +125,9 @@ async def test_replayed_trace_lands_as_the_expected_visits_and_occupancy(
 
 
 async def test_cli_replay_in_a_fresh_process_sends_events_and_logs_no_address(
-    hub: tuple[web.Application, TestServer], trace: Path, tmp_path: Path
+    loopback_hub: tuple[web.Application, TestServer], trace: Path, tmp_path: Path
 ) -> None:
-    app, server = hub
+    app, server = loopback_hub
     code = await app[DEVICES].create_pairing_code("beacon", "agent-cli", ZONE)
     state = tmp_path / "agent-cli"
     proc = await asyncio.create_subprocess_exec(
@@ -164,9 +164,9 @@ async def test_cli_replay_in_a_fresh_process_sends_events_and_logs_no_address(
 
 
 async def test_revoked_agent_stops_with_pairing_required(
-    hub: tuple[web.Application, TestServer], trace: Path, tmp_path: Path
+    loopback_hub: tuple[web.Application, TestServer], trace: Path, tmp_path: Path
 ) -> None:
-    app, server = hub
+    app, server = loopback_hub
     code = await app[DEVICES].create_pairing_code("beacon", "agent-r", ZONE)
     agent = BeaconAgent(
         AgentOptions(

@@ -71,9 +71,9 @@ async def active_instances(adapter: str) -> int:
 
 
 async def test_live_agent_scans_advertises_and_reports_tag_health(
-    fake_bluez: str, hub: tuple[web.Application, TestServer], tmp_path: Path
+    fake_bluez: str, loopback_hub: tuple[web.Application, TestServer], tmp_path: Path
 ) -> None:
-    app, server = hub
+    app, server = loopback_hub
     state = tmp_path / "agent"
     state.mkdir()
     (state / MANIFEST_FILE).write_bytes(msgspec.json.encode(MANIFEST))  # content cached earlier

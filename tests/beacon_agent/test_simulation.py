@@ -6,6 +6,8 @@ import itertools
 from collections import Counter
 from pathlib import Path
 
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from click.testing import CliRunner
 
 from beacon_agent.agent import AgentOptions, BeaconAgent
@@ -55,10 +57,9 @@ def test_usage_errors_are_named() -> None:
 
 
 async def test_simulation_recorded_then_replayed_gives_the_same_visits(
-    hub: tuple,
-    tmp_path: Path,  # type: ignore[type-arg]
+    loopback_hub: tuple[web.Application, TestServer], tmp_path: Path
 ) -> None:
-    app, server = hub
+    app, server = loopback_hub
     url = str(server.make_url("")).rstrip("/")
     recording = tmp_path / "sim.jsonl"
     code = await app[DEVICES].create_pairing_code("beacon", "sim", "zone-a")

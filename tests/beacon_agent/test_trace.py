@@ -92,9 +92,9 @@ def test_truncated_traces_name_the_cut_line(tmp_path: Path, cut: int) -> None:
 
 
 async def test_replay_names_the_line_of_a_bad_payload(
-    hub: tuple[web.Application, TestServer], tmp_path: Path
+    loopback_hub: tuple[web.Application, TestServer], tmp_path: Path
 ) -> None:
-    app, server = hub
+    app, server = loopback_hub
     path = tmp_path / "bad.jsonl"
     good = record_line(1.0, "5A:00:00:00:00:01", -60, None, None, {76: b"\x01"}, {}, [])
     path.write_bytes(good + good + good.replace(b'"01"', b'"zz"'))
