@@ -154,3 +154,12 @@ async def test_scanning_on_a_missing_adapter_is_a_clear_error(fake_bluez: str) -
     with pytest.raises(ScannerError, match="cannot scan on hci7: adapter 'hci7' not found"):
         async with Scanner(lambda advert: None, adapter="hci7"):
             pass
+
+
+async def test_passive_scanning_without_bluez_monitor_support_says_what_is_needed(
+    fake_bluez: str,
+) -> None:
+    # bluezoo, like BlueZ without --experimental, has no advertisement monitor
+    with pytest.raises(ScannerError, match=r"cannot scan on hci0: passive scanning .*BlueZ"):
+        async with Scanner(lambda advert: None, adapter="hci0", passive=True):
+            pass
