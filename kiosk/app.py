@@ -140,6 +140,8 @@ class KioskApp(App):  # type: ignore[misc]
         self.note_listeners: list[Callable[[list[Note]], None]] = []
         self._early_notes: list[Note] = []
         self._early_code: str | None = None
+        self._info: InfoScreen | None = None
+        self._technician: TechnicianScreen | None = None
         self.sound: Sound | None = None
         self._sound_key: str | None = None
         self._resume_at = 0.0
@@ -178,13 +180,10 @@ class KioskApp(App):  # type: ignore[misc]
         self.attract = AttractScreen(name="attract")
         self.home = HomeScreen(name="home")
         self.artwork_screen = ArtworkScreen(name="artwork")
-        self.info = InfoScreen(name="info")
-        self.technician = TechnicianScreen(name="technician")
-        for screen in (self.attract, self.home, self.artwork_screen, self.info, self.technician):
+        for screen in (self.attract, self.home, self.artwork_screen):
             self.sm.add_widget(screen)
         self.home.on_open = self.open_artwork
         self.home.on_query = self._query_changed
-        self.technician.on_submit = self.submit_code
         root = KioskRoot(self)
         root.add_widget(self.sm)
         self._load_content()
@@ -211,19 +210,43 @@ class KioskApp(App):  # type: ignore[misc]
     def media_path(self, ref: MediaRef) -> Path:
         return self.cache.media_path(ref)
 
+    def _fill_language_bar(self, screen: Any) -> None:
+        bar = screen.ids.top.ids.languages
+        bar.clear_widgets()
+        languages = self.session.languages
+        if len(languages) > 1:
+            for code in languages:
+                button = Factory.LanguageButton(text=code.upper())
+                button.code = code  # a kv-declared property: set after creation
+                bar.add_widget(button)
+
+    # The info and technician screens are built when first shown: a quicker start.
+    @property
+    def info(self) -> InfoScreen:
+        if self._info is None:
+            self._info = InfoScreen(name="info")
+            self._fill_language_bar(self._info)
+            self.sm.add_widget(self._info)
+        return self._info
+
+    @property
+    def technician(self) -> TechnicianScreen:
+        if self._technician is None:
+            self._technician = TechnicianScreen(name="technician")
+            self._technician.on_submit = self.submit_code
+            self.sm.add_widget(self._technician)
+        return self._technician
+
     def _load_content(self) -> None:
         """Show the current manifest: languages, attract slides, cards."""
         languages, default = self._languages()
         self.session.set_languages(languages, default)
         manifest = self.manifest
-        for screen in (self.home, self.artwork_screen, self.info):
-            bar = screen.ids.top.ids.languages
-            bar.clear_widgets()
-            if len(languages) > 1:
-                for code in languages:
-                    button = Factory.LanguageButton(text=code.upper())
-                    button.code = code  # a kv-declared property: set after creation
-                    bar.add_widget(button)
+        screens = [self.home, self.artwork_screen]
+        if self._info is not None:
+            screens.append(self._info)
+        for screen in screens:
+            self._fill_language_bar(screen)
         if manifest is None:
             self.attract.exhibition_title = ""
             self.attract.set_slides([])
@@ -381,7 +404,8 @@ class KioskApp(App):  # type: ignore[misc]
         self.language = s.language
         self.browse_mode = s.browse_mode
         self.large_text, self.high_contrast = s.large_text, s.high_contrast
-        self.technician.can_close = s.paired and s.screen == "technician"
+        if s.screen == "technician" or self._technician is not None:
+            self.technician.can_close = s.paired and s.screen == "technician"
         if self.manifest is not None:
             exhibition = self.manifest.exhibition
             self.exhibition_title = catalog.text(
