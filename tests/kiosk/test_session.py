@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kiosk.session import Session
+from kiosk.session import Note, Session
 
 
 def make(idle: float = 60.0, paired: bool = True) -> Session:
@@ -178,3 +181,69 @@ def test_history_is_bounded() -> None:
     for i in range(100):
         s.open_artwork(f"a{i}", float(i))
     assert len(s.history) <= 32
+
+
+# --- any sequence of visitor actions keeps the session coherent ----------------------
+
+
+def _close(s: Session, now: float) -> list[Note]:
+    s.close_technician()
+    return []
+
+
+STEPS: dict[str, Callable[[Session, float], list[Note]]] = {
+    "touch": lambda s, now: s.touch(now),
+    "artwork": lambda s, now: s.open_artwork("wave", now),
+    "info": lambda s, now: s.open_info(now),
+    "home": lambda s, now: s.go_home(now),
+    "back": lambda s, now: s.back(now),
+    "browse": lambda s, now: s.browse("themes", now),
+    "search": lambda s, now: s.search(now),
+    "language": lambda s, now: s.set_language("fr", now),
+    "large": lambda s, now: s.set_accessibility(now, large_text=True),
+    "contrast": lambda s, now: s.set_accessibility(now, high_contrast=True),
+    "zoom": lambda s, now: s.zoom(now),
+    "play": lambda s, now: s.audio(True, now),
+    "pause": lambda s, now: s.audio(False, now),
+    "tick": lambda s, now: s.tick(now),
+    "technician": lambda s, now: s.open_technician(),
+    "close_technician": _close,
+}
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(STEPS)),
+        st.floats(min_value=0.0, max_value=200.0),
+    ),
+    max_size=60,
+)
+
+
+@given(ACTIONS)
+@settings(max_examples=300, deadline=None)
+def test_any_sequence_of_actions_keeps_the_session_coherent(
+    steps: list[tuple[str, float]],
+) -> None:
+    s = make(idle=60.0)
+    now = 0.0
+    open_sessions: set[str] = set()
+    for name, gap in steps:
+        now += gap
+        if s.screen == "technician" and name not in ("tick", "technician", "close_technician"):
+            name = "close_technician"
+        notes = STEPS[name](s, now)
+        for note in notes:
+            if note.action == "session_start":
+                assert note.session not in open_sessions
+                open_sessions = {note.session}
+            else:
+                assert note.session in open_sessions  # every note belongs to the open session
+            if note.action == "session_end":
+                open_sessions = set()
+        # invariants after every step
+        assert (s.session_id is None) == (s.screen in ("attract", "technician"))
+        assert len(s.history) <= 32
+        assert not s.audio_playing or s.screen == "artwork"
+        assert s.language in s.languages
+        if s.session_id is None:
+            assert (s.language, s.large_text, s.high_contrast) == ("en", False, False)
