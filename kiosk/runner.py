@@ -52,8 +52,14 @@ def prepare_kivy(options: KioskOptions) -> None:
     if not os.environ["SDL_AUDIODRIVER"]:
         del os.environ["SDL_AUDIODRIVER"]
     options.state.mkdir(parents=True, exist_ok=True)
+    # Kivy sets its logger's level from its own config: keep it quiet unless debugging.
+    debugging = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    kivy_level = logging.DEBUG if debugging else logging.WARNING
+    logging.getLogger("kivy").setLevel(kivy_level)
     from kivy.config import Config
 
+    Config.set("kivy", "log_level", "debug" if debugging else "warning")
+    logging.getLogger("kivy").setLevel(kivy_level)
     width, height = options.size
     Config.set("graphics", "width", str(width))
     Config.set("graphics", "height", str(height))
