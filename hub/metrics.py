@@ -46,6 +46,11 @@ class HubMetrics:
         self.store_bytes = Gauge(
             "cimaise_store_bytes", "Size of the store on disk (database and WAL).", registry=r
         )
+        # label children bound once: ingest asks for them on every request
+        self.accepted = self.ingest_events.labels("accepted")
+        self.duplicate = self.ingest_events.labels("duplicate")
+        self.rejected = self.ingest_events.labels("rejected")
+        self.requests_ok = self.ingest_requests.labels("200")
         self.store_available = Gauge(
             "cimaise_store_available", "1 when the store commits, 0 when it cannot.", registry=r
         )

@@ -92,10 +92,10 @@ async def ingest(request: web.Request) -> web.Response:
     except Exception:
         metrics.ingest_requests.labels("503").inc()
         raise
-    metrics.ingest_requests.labels("200").inc()
+    metrics.requests_ok.inc()
     metrics.batch_events.observe(len(envelope.events))
-    metrics.ingest_events.labels("accepted").inc(result.accepted)
-    metrics.ingest_events.labels("duplicate").inc(result.duplicates)
-    metrics.ingest_events.labels("rejected").inc(len(rejected))
+    metrics.accepted.inc(result.accepted)
+    metrics.duplicate.inc(result.duplicates)
+    metrics.rejected.inc(len(rejected))
     reply = IngestReply(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
     return web.Response(body=_encoder.encode(reply), content_type="application/json")

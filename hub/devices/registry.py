@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,11 +97,17 @@ class DeviceRegistry:
         *,
         clock: Callable[[], datetime] = utc_now,
         code_ttl: timedelta = timedelta(minutes=10),
+        auth_cache_s: float = 2.0,
     ) -> None:
         self.store = store
         self.clock = clock
         self.code_ttl = code_ttl
+        self.auth_cache_s = auth_cache_s
         self._screenshot_requests: set[str] = set()
+        # token hash -> (device, monotonic expiry): spares a read on every device call.
+        # Every change made through this registry clears it at once (a revoked device's
+        # next call gets 401); a change made by another process shows within auth_cache_s.
+        self._auth_cache: dict[str, tuple[Device, float]] = {}
 
     # pairing -----------------------------------------------------------------------------
     async def create_pairing_code(
@@ -168,12 +175,24 @@ class DeviceRegistry:
     # tokens --------------------------------------------------------------------------
     def authenticate(self, token: str) -> Device | None:
         """The active device holding ``token``, or None (unknown or revoked)."""
+        key = token_hash(token)
+        now = time.monotonic()
+        cached = self._auth_cache.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         with self.store.read() as conn:
             row = conn.execute(
                 f"SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ? AND revoked IS NULL",  # noqa: S608
-                (token_hash(token),),
+                (key,),
             ).fetchone()
-        return device_from_row(row) if row else None
+        if row is None:
+            self._auth_cache.pop(key, None)
+            return None
+        device = device_from_row(row)
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()
+        self._auth_cache[key] = (device, now + self.auth_cache_s)
+        return device
 
     # management ----------------------------------------------------------------------
     def get(self, device_id: str) -> Device | None:
@@ -200,7 +219,10 @@ class DeviceRegistry:
             if cursor.rowcount == 0:
                 raise UnknownDeviceError(f"no device {device_id} on this hub")
 
-        await self.store.run_write(write)
+        try:
+            await self.store.run_write(write)
+        finally:
+            self._auth_cache.clear()
 
     async def revoke(self, device_id: str) -> None:
         """Revoke a device: its next call gets 401 and it must pair again."""
