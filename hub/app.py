@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator
 
@@ -24,10 +22,12 @@ from hub.content.library import ContentLibrary
 from hub.devices.keyring import KeyRing
 from hub.devices.ratelimit import TokenBuckets
 from hub.devices.registry import DeviceRegistry
+from hub.guide import routes as guide_routes
 from hub.identity import load_hub_id
 from hub.keys import CONTENT, DEVICES, HUB_ID, KEYRING, METRICS, PAIRING_LIMIT, SETTINGS, STORE
 from hub.metrics import HubMetrics
 from hub.store import Store
+from hub.web import routes as web_routes
 
 log = logging.getLogger(__name__)
 
@@ -58,25 +58,20 @@ def create_app(
         app.router.add_routes(module.routes)
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_content_ctx)
-    _add_optional_routes(app)
+    _add_page_routes(app)
     if settings.zeroconf:
         app.cleanup_ctx.append(_announce_ctx)
     return app
 
 
-def _add_optional_routes(app: web.Application) -> None:
-    """Parts of the hub mounted beside the device API, when this installation has them.
+def _add_page_routes(app: web.Application) -> None:
+    """The mobile guide and the technicians' page, beside the device API.
 
-    The mobile guide (``hub.guide.routes.routes``) and the technicians' page
-    (``hub.web.routes.routes`` and its ``web_ctx``, which runs after the store's).
+    The page's ``web_ctx`` (its tables, analytics hook) runs after the store's context.
     """
-    if importlib.util.find_spec("hub.guide.routes") is not None:
-        guide = importlib.import_module("hub.guide.routes")
-        app.router.add_routes(guide.routes)
-    if importlib.util.find_spec("hub.web.routes") is not None:
-        page = importlib.import_module("hub.web.routes")
-        app.router.add_routes(page.routes)
-        app.cleanup_ctx.append(page.web_ctx)
+    app.router.add_routes(guide_routes.routes)
+    app.router.add_routes(web_routes.routes)
+    app.cleanup_ctx.append(web_routes.web_ctx)
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:

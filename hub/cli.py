@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,19 +23,11 @@ PART_COMMANDS: dict[str, str] = {
 }
 
 
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 class HubGroup(click.Group):
-    """The hub's commands plus those of its parts (sync, admin, labels) when installed."""
+    """The hub's commands plus those of its parts (sync, admin, labels), loaded when named."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        parts = [n for n, t in PART_COMMANDS.items() if _module_exists(t.partition(":")[0])]
-        return sorted({*super().list_commands(ctx), *parts})
+        return sorted({*super().list_commands(ctx), *PART_COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -44,8 +35,6 @@ class HubGroup(click.Group):
         if command is not None or target is None:
             return command
         module_name, _, attribute = target.partition(":")
-        if not _module_exists(module_name):
-            return None
         found = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(found, click.Command)
         return found

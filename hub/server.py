@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 
 from aiohttp import web
 
 from cimaise.settings import Settings
 from hub.app import create_app
+from hub.sync.worker import setup_sync
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +16,9 @@ log = logging.getLogger(__name__)
 def run_hub(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM; in-flight requests finish, then the store closes."""
     app = create_app(settings)
-    _start_sync(app)
+    # The cloud sync worker and the store's chores (retention, disk budget); kept out of
+    # create_app so that tests choose their own sync options.
+    setup_sync(app)
     url = f"http://{settings.host}:{settings.port}/"
     log.info("hub listening on %s (data in %s)", url, settings.data)
     print(f"Cimaise hub: {url}", flush=True)
@@ -30,13 +31,3 @@ def run_hub(settings: Settings) -> None:
         shutdown_timeout=10.0,
     )
 
-
-def _start_sync(app: web.Application) -> None:
-    """The cloud sync worker and the store's chores (retention, disk budget), when installed.
-
-    Kept out of ``create_app`` so that tests choose their own sync options.
-    """
-    if importlib.util.find_spec("hub.sync.worker") is None:
-        return
-    worker = importlib.import_module("hub.sync.worker")
-    worker.setup_sync(app)
