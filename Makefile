@@ -18,9 +18,11 @@ lint:
 	$(VENV)/ruff check .
 	$(VENV)/mypy
 
+# Speed and memory figures against their targets, one script per part (see each docstring).
+BENCHES := ingest agent sync dashboard kiosk phone
 bench:
 	@scripts/bootstrap.sh test
-	$(VENV)/python -m bench $(ARGS)
+	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(VENV)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf .venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache
