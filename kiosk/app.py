@@ -24,7 +24,6 @@ from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
-from PIL import Image
 
 from hub.client.manifest import Manifest, MediaRef
 from kiosk import catalog
@@ -52,7 +51,7 @@ class HubLink(Protocol):
 
 KV_DIR = Path(__file__).parent / "kv"
 KV_FILES = ("common.kv", "attract.kv", "home.kv", "artwork.kv", "info.kv", "technician.kv")
-CORNER_DP = 90  # the hidden gesture: a long press in the top-left corner...
+CORNER_DP = 48  # the hidden gesture: a long press in the top-left corner...
 CORNER_HOLD_S = 3.0  # ...held this long opens the technician screen
 TICK_S = 0.5
 
@@ -494,6 +493,7 @@ class KioskApp(App):  # type: ignore[misc]
     def capture_png(self, max_width: int = 640) -> bytes:
         """The window as a small PNG, for the technician's remote view."""
         from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+        from PIL import Image  # only when a technician asks: not at start
 
         width, height = (int(v) for v in Window.size)
         data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
