@@ -507,5 +507,7 @@ class KioskApp(App):  # type: ignore[misc]
         return out.getvalue()
 
     def on_stop(self) -> None:
+        """The window closes: a visitor's session ends here too (its event still goes out)."""
+        self._emit(self.session.end_session())
         if self.sound is not None:
             self.sound.stop()

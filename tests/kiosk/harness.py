@@ -171,6 +171,15 @@ class Driver:
             await self._up(t)
             await self.settle()
             return {"at": [x, y], **self.state()}
+        if cmd == "double_tap":
+            x, y = float(c["x"]), float(c["y"])
+            for second in (False, True):
+                t = self._touch(x, y)
+                t.is_double_tap = second  # what Kivy's double-tap postprocessor would set
+                await self._down(t)
+                await self._up(t)
+            await self.settle()
+            return self.state()
         if cmd == "drag":
             (x1, y1), (x2, y2) = c["start"], c["end"]
             steps = int(c.get("steps", 12))

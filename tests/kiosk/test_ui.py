@@ -186,6 +186,21 @@ def test_pinch_zooms_into_the_sharp_image_and_panning_keeps_it_in_view(
     assert [n["action"] for n in new_notes(dragged, again)] == []
 
 
+def test_double_tap_zooms_in_and_a_second_one_shows_the_whole_image(
+    fresh: KioskProcess,
+) -> None:
+    fresh.send("tap", x=640, y=400)
+    fresh.send("tap", card=0)
+    (vx, vy), (vw, vh) = fresh.send("state")["zoom_view"]
+    zoomed = fresh.send("double_tap", x=vx + vw / 3, y=vy + vh / 3)
+    assert zoomed["zoom_scale"] == pytest.approx(2.5)
+    (bx, by), (bw, bh) = zoomed["zoom_bbox"]
+    assert bx <= vx + 1 and bx + bw >= vx + vw - 1  # still covering the view
+    assert by <= vy + 1 and by + bh >= vy + vh - 1
+    whole = fresh.send("double_tap", x=vx + vw / 2, y=vy + vh / 2)
+    assert whole["zoom_scale"] == pytest.approx(1.0)
+
+
 def test_language_switch_changes_every_text_and_is_noted(
     fresh: KioskProcess, tmp_path: Path
 ) -> None:
