@@ -163,6 +163,9 @@ class Driver:
                     w for w in app.home.walk(restrict=True) if type(w).__name__ == "ArtworkCard"
                 ]
                 x, y = self._center(cards[int(c["card"])])
+                width, height = app.root_window.size
+                if not (0 <= x < width and 0 <= y < height):
+                    raise LookupError(f"card {c['card']} is off screen: scroll first")
             else:
                 x, y = float(c["x"]), float(c["y"])
             t = self._touch(x, y)

@@ -126,6 +126,33 @@ def test_attract_loop_shows_a_full_screen_artwork(fresh: KioskProcess, tmp_path:
     assert brightness(region(img, (0, 0, 1, 0.4))) > 120
 
 
+def test_a_whole_visit_from_attract_to_idle_reset(fresh: KioskProcess, tmp_path: Path) -> None:
+    """attract → home → artwork → zoom → language → info → idle: each a different screen."""
+    shots = {"attract": shot(fresh, tmp_path, "1-attract")}
+    fresh.send("tap", x=640, y=400)
+    shots["home"] = shot(fresh, tmp_path, "2-home")
+    assert fresh.send("tap", card=1)["screen"] == "artwork"
+    shots["artwork"] = shot(fresh, tmp_path, "3-artwork")
+    (vx, vy), (vw, vh) = fresh.send("state")["zoom_view"]
+    fresh.send("pinch", center=[vx + vw / 2, vy + vh / 2], start=100, end=260)
+    shots["zoom"] = shot(fresh, tmp_path, "4-zoom")
+    fresh.send("tap", text="FR")
+    shots["language"] = shot(fresh, tmp_path, "5-fr")
+    fresh.send("tap", text="Visite")
+    shots["info"] = shot(fresh, tmp_path, "6-info")
+    end = fresh.send("advance", seconds=IDLE_S + 1)
+    shots["idle"] = shot(fresh, tmp_path, "7-attract")
+    names = list(shots)
+    for i, a in enumerate(names[:-1]):  # consecutive screens differ visibly
+        assert difference(shots[a], shots[names[i + 1]]) > 2, (a, names[i + 1])
+    for name, img in shots.items():  # none is blank
+        assert variety(ImageStat.Stat(img)) > 10, name
+    assert end["screen"] == "attract" and end["session"] is None
+    actions = [n["action"] for n in end["notes"]]
+    visit = actions[len(actions) - 1 - actions[::-1].index("session_start") :]
+    assert visit == ["session_start", "view_artwork", "zoom", "language", "info", "session_end"]
+
+
 def test_first_touch_starts_a_session_on_home_with_every_artwork(
     fresh: KioskProcess, tmp_path: Path
 ) -> None:
