@@ -7,9 +7,11 @@ too (with ``on_ready`` to drive the window), so they exercise the same start-up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -114,6 +116,7 @@ async def run_kiosk(
             on_ready(app)
 
     app.bind(on_start=on_start)
+    _stop_on_signals(app)
     if options.offline:
         await app.async_run(async_lib="asyncio")
         return
@@ -125,6 +128,14 @@ async def run_kiosk(
     finally:
         stopped.set()
         await link_task
+
+
+def _stop_on_signals(app: KioskApp) -> None:
+    """SIGTERM (systemd stopping the unit) and SIGINT close the window cleanly."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+            loop.add_signal_handler(signum, app.stop)
 
 
 async def _run_link(
