@@ -26,12 +26,16 @@ MAX_SCALE = 6.0
 class ZoomView(StencilView):  # type: ignore[misc]
     """An image that pinches to zoom and drags to pan, never leaving a gap at its edges.
 
-    Shows ``source`` (the screen-sized image) and swaps in ``zoom_source`` (the large
-    derivative) once the visitor zooms in. Fires ``on_zoomed`` once per image.
+    Shows ``source`` (the screen-sized image). Once the visitor zooms in, the large
+    ``zoom_source`` is decoded on Kivy's loader threads and laid over it when ready, so
+    a pinch never stalls on decoding a 4096-pixel image. Fires ``on_zoomed`` once per
+    image view.
     """
 
     source = StringProperty("")
     zoom_source = StringProperty("")
+    shown_source = StringProperty("")  # the file whose pixels are on screen now
+    loading = BooleanProperty(False)  # the large image is being decoded
     scale = NumericProperty(1.0)
     zoomed = BooleanProperty(False)
     scatter = ObjectProperty(None)
@@ -47,7 +51,10 @@ class ZoomView(StencilView):  # type: ignore[misc]
             auto_bring_to_front=False,
         )
         self.image = Image(fit_mode="contain")
+        self.sharp = Image(fit_mode="contain", opacity=0)
         self.scatter.add_widget(self.image)
+        self.scatter.add_widget(self.sharp)
+        self._proxy: Any = None
         self.add_widget(self.scatter)
         self.scatter.bind(on_transform_with_touch=self._on_transform)
         self.bind(pos=self._reset_later, size=self._reset_later, source=self._on_source)
@@ -75,6 +82,13 @@ class ZoomView(StencilView):  # type: ignore[misc]
         self.zoomed = False
         if self.image.source != self.source:
             self.image.source = self.source
+        self.sharp.size = self.size
+        self.sharp.pos = (0, 0)
+        self.sharp.opacity = 0
+        self.sharp.texture = None
+        self._proxy = None
+        self.loading = False
+        self.shown_source = self.source
 
     def zoom_at(self, factor: float, anchor: tuple[float, float]) -> None:
         """Zoom by ``factor`` around a point of the window (double tap, tests)."""
@@ -103,12 +117,30 @@ class ZoomView(StencilView):  # type: ignore[misc]
         finally:
             self._clamping = False
         self.scale = self.scatter.scale
-        wants_zoom_image = self.scale >= ZOOM_SOURCE_AT and self.zoom_source
-        if wants_zoom_image and self.image.source != self.zoom_source:
-            self.image.source = self.zoom_source
+        if self.scale >= ZOOM_SOURCE_AT and self.zoom_source and self._proxy is None:
+            self._load_sharp()
         if self.scale >= ZOOM_NOTED_AT and not self.zoomed:
             self.zoomed = True
             self.dispatch("on_zoomed")
+
+    def _load_sharp(self) -> None:
+        from kivy.loader import Loader
+
+        self.loading = True
+        proxy = Loader.image(self.zoom_source)
+        self._proxy = proxy
+        if proxy.loaded:
+            self._show_sharp(proxy)
+        else:
+            proxy.bind(on_load=self._show_sharp)
+
+    def _show_sharp(self, proxy: Any, *args: Any) -> None:
+        if proxy is not self._proxy:  # the visitor moved on meanwhile
+            return
+        self.sharp.texture = proxy.image.texture
+        self.sharp.opacity = 1
+        self.loading = False
+        self.shown_source = self.zoom_source
 
     def _clamp(self) -> None:
         """Keep the zoomed image covering the view: no panning it out of sight."""

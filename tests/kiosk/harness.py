@@ -112,7 +112,8 @@ class Driver:
         from kivy.clock import Clock
 
         deadline = time.monotonic() + 5
-        while self.app.sm.transition.is_active and time.monotonic() < deadline:
+        zoom = self.app.artwork_screen.ids.zoom
+        while (self.app.sm.transition.is_active or zoom.loading) and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         start = Clock.frames_displayed
         while Clock.frames_displayed < start + frames and time.monotonic() < deadline:
@@ -241,7 +242,7 @@ class Driver:
             "audio_playing": s.audio_playing,
             "browse_mode": s.browse_mode,
             "zoom_scale": zoom.scatter.scale,
-            "zoom_image": zoom.image.source,
+            "zoom_image": zoom.shown_source,
             "zoom_bbox": [list(v) for v in zoom.scatter.bbox],
             "zoom_view": [list(zoom.pos), list(zoom.size)],
             "cards": len(
