@@ -246,8 +246,9 @@ class KioskApp(App):  # type: ignore[misc]
             screens.append(self._info)
         for screen in screens:
             self._fill_language_bar(screen)
-        if manifest is None:
-            self.attract.exhibition_title = ""
+        if manifest is None:  # first start, content on its way: a calm welcome, no error
+            self.attract.exhibition_title = "Welcome · Bienvenue · Willkommen"
+            self.attract.exhibition_subtitle = ""
             self.attract.set_slides([])
             return
         slides = [
