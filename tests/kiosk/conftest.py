@@ -7,6 +7,7 @@ import json
 import os
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,13 @@ from tests.kiosk.exhibition import build_exhibition
 
 ROOT = Path(__file__).resolve().parents[2]
 WINDOW = (1280, 800)
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (a hub that is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _free_display() -> int:

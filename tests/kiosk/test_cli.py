@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cimaise.cli import cli
-from tests.kiosk.conftest import ROOT, fill_cache, remember_pairing
-from tests.kiosk.test_ui import closed_port
+from tests.kiosk.conftest import ROOT, closed_port, fill_cache, remember_pairing
 
 pytestmark = pytest.mark.display
 

@@ -27,8 +27,7 @@ from hub.app import DB_NAME, create_app
 from hub.client.credentials import credentials_path, load_credentials
 from hub.export import export_lines, open_readonly
 from hub.keys import CONTENT, DEVICES
-from tests.kiosk.conftest import KioskProcess
-from tests.kiosk.test_ui import closed_port
+from tests.kiosk.conftest import KioskProcess, closed_port
 
 pytestmark = [pytest.mark.display, pytest.mark.slow]
 ServerFactory = Callable[..., Awaitable[TestServer]]

@@ -25,8 +25,8 @@ from hub.keys import DEVICES, SETTINGS
 from kiosk.cache import ContentCache
 from kiosk.link import KioskLink
 from kiosk.session import Session
+from tests.kiosk.conftest import closed_port
 from tests.kiosk.exhibition import build_exhibition
-from tests.kiosk.test_ui import closed_port
 
 ServerFactory = Callable[..., Awaitable[TestServer]]
 

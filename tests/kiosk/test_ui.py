@@ -7,7 +7,6 @@ starts from the attract loop by letting the idle timeout pass.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from kiosk.cache import ContentCache
-from tests.kiosk.conftest import WINDOW, KioskProcess, remember_pairing
+from tests.kiosk.conftest import WINDOW, KioskProcess, closed_port, remember_pairing
 from tests.kiosk.exhibition import build_exhibition
 
 pytestmark = pytest.mark.display
@@ -31,12 +30,6 @@ def fill_cache_staged(state: Path, version: str) -> None:
     for ref in cache.missing(manifest):
         cache.store_media(ref, media[ref.sha256])
     cache.stage(raw)
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
