@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from pathlib import Path
 
 import pytest
 
+from beacon_agent.simulate import GallerySimulation, SimConfig
+from beacon_agent.trace import write_trace
 from hub.client.api import HubClient
 from tests.faults.devices import Ledger, run_device
-from tests.faults.processes import HubProcess, integrity, stored_event_ids
+from tests.faults.processes import HubProcess, Program, integrity, read_db, stored_event_ids
 
 DEVICES = 4
+ZONES = ("zone-a", "zone-b", "zone-c")
 
 
 async def kill_rounds(tmp_path: Path, rounds: int, seed: int) -> dict[str, int]:
@@ -80,3 +84,68 @@ async def test_hub_killed_many_times_keeps_every_acknowledged_event_once(tmp_pat
     figures = await kill_rounds(tmp_path, rounds=12, seed=20261127)
     print("kill rounds:", figures)
     assert figures["failed_requests"] > 0, "the kills did not interrupt any request"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_real_agents_deliver_every_event_through_hub_kills(tmp_path: Path) -> None:
+    """The device side too: agents (outbox, backoff, re-enrolled links) replaying traces."""
+    rng = random.Random(41)
+    hub = HubProcess(tmp_path / "hub", tmp_path / "logs")
+    await asyncio.to_thread(hub.start_and_wait)
+    agents: list[Program] = []
+    kills = 0
+    try:
+        for n, zone in enumerate(ZONES):
+            trace = tmp_path / f"{zone}.jsonl"
+            simulation = GallerySimulation(SimConfig(seed=31 + n, listen_zone=zone))
+            write_trace(trace, simulation.records(1800.0))
+            code = await asyncio.to_thread(hub.pair, "beacon", f"agent-{zone}", zone)
+            agent = Program(
+                f"agent-{zone}",
+                [
+                    "beacon",
+                    "--replay",
+                    str(trace),
+                    "--speed",
+                    "120",
+                    "--pair",
+                    code,
+                    "--hub",
+                    hub.url,
+                    "--state",
+                    str(tmp_path / zone),
+                ],
+                tmp_path / "logs",
+                {},
+            )
+            agent.start()
+            agents.append(agent)
+        await asyncio.sleep(2.0)  # enrolled, keyed, counting
+        while any(a.running for a in agents) and kills < 5:
+            await asyncio.sleep(rng.uniform(0.5, 3.0))
+            hub.kill()
+            kills += 1
+            await asyncio.sleep(rng.uniform(0.0, 1.0))
+            await asyncio.to_thread(hub.start_and_wait)
+        codes = [await asyncio.to_thread(a.wait, 240) for a in agents]
+        assert codes == [0] * len(agents), [a.output()[-2000:] for a in agents]
+    finally:
+        for agent in agents:
+            agent.stop()
+        hub.stop()
+
+    sent = {a.name: int(re.findall(r"done: (\d+) events", a.output())[-1]) for a in agents}
+    with read_db(hub.db) as conn:
+        stored = dict(
+            conn.execute(
+                "SELECT d.name, count(*) FROM events e JOIN devices d ON d.id = e.device_id "
+                "GROUP BY d.name"
+            ).fetchall()
+        )
+    ids = stored_event_ids(hub.db)
+    assert len(ids) == len(set(ids))
+    assert stored == sent, f"made by the agents {sent}, stored {stored}"
+    assert kills >= 3
+    assert integrity(hub.db) == "ok"
+    print(f"agents through {kills} hub kills: {sent} events, each stored once")
