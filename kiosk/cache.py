@@ -120,9 +120,14 @@ class ContentCache:
         return manifest
 
     def current(self) -> Manifest | None:
-        """The exhibition to show: the current version, or None before any content."""
-        name = self._pointer("current")
-        return self._load(name) if name else None
+        """The exhibition to show: the current version, else the one before it if the
+        current one is damaged (a file lost), or None before any content."""
+        for pointer in ("current", "previous"):
+            name = self._pointer(pointer)
+            manifest = self._load(name) if name else None
+            if manifest is not None:
+                return manifest
+        return None
 
     def current_version(self) -> str | None:
         """The version on screen (its manifest's ``version``), or None."""

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
+import msgspec
 import pytest
 
+from hub.client.manifest import MediaRef
 from kiosk.cache import ContentCache, ContentCacheError
 from tests.kiosk.exhibition import build_exhibition
+
+OTHER_BYTES = b"another thumbnail"
+
+
+def _other(ref: MediaRef) -> MediaRef:
+    """A reference to a file only the newer version uses."""
+    sha = hashlib.sha256(OTHER_BYTES).hexdigest()
+    return MediaRef(sha256=sha, mime=ref.mime, bytes=len(OTHER_BYTES))
 
 
 def fill(cache: ContentCache, version: str) -> bytes:
@@ -115,3 +126,27 @@ def test_odd_version_strings_are_kept_as_safe_folder_names(tmp_path: Path) -> No
     manifest = cache.promote()
     assert manifest is not None and manifest.version == "../../etc/passwd"
     assert all(p.parent == cache.versions_dir for p in cache.versions_dir.iterdir())
+
+
+def test_a_damaged_current_version_falls_back_to_the_previous_one(tmp_path: Path) -> None:
+    cache = ContentCache(tmp_path)
+    cache.stage(fill(cache, "v1"))
+    cache.promote()
+    manifest, _, _ = build_exhibition("v2")
+    extra = manifest.artworks[0].image.variants["thumb"]
+    # v2 names one more file than v1: an image v1 does not use
+    changed = msgspec.structs.replace(
+        manifest.artworks[0],
+        image=msgspec.structs.replace(
+            manifest.artworks[0].image,
+            variants={**manifest.artworks[0].image.variants, "thumb": _other(extra)},
+        ),
+    )
+    v2 = msgspec.structs.replace(manifest, artworks=[changed, *manifest.artworks[1:]])
+    new_thumb = changed.image.variants["thumb"]
+    cache.store_media(new_thumb, OTHER_BYTES)
+    cache.stage(msgspec.json.encode(v2))
+    cache.promote()
+    assert cache.current_version() == "v2"
+    cache.media_path(new_thumb).unlink()  # a file of v2 is lost
+    assert cache.current_version() == "v1"  # the last good content still shows
