@@ -54,6 +54,7 @@ KV_FILES = ("common.kv", "attract.kv", "home.kv", "artwork.kv", "info.kv", "tech
 CORNER_DP = 48  # the hidden gesture: a long press in the top-left corner...
 CORNER_HOLD_S = 3.0  # ...held this long opens the technician screen
 TICK_S = 0.5
+CACHE_CHECK_S = 30.0  # how often, between visitors, the content on disk is checked
 
 CALM = {  # warm dark gallery palette
     "bg": (0.105, 0.098, 0.09, 1),
@@ -146,6 +147,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._resume_at = 0.0
         self._shown: tuple[object, ...] = ()
         self._search_event: Any = None
+        self._checked_cache_at = clock()
 
     def attach_link(self, link: HubLink) -> None:
         """Connect the hub link: notes go to its outbox, codes typed on screen to it.
@@ -287,10 +289,18 @@ class KioskApp(App):  # type: ignore[misc]
         """Between visitors only: swap in a staged content version."""
         if self.session.in_session:
             return False
-        promoted = self.cache.promote()
-        if promoted is None:
+        content = self.cache.promote()
+        now = self.clock()
+        if content is None and now - self._checked_cache_at >= CACHE_CHECK_S:
+            # no new version, but the one on disk may differ from the one shown: a file
+            # was lost (the previous version shows), or downloaded again (back to current)
+            self._checked_cache_at = now
+            content = self.cache.current()
+            if content is None or (self.manifest and content.version == self.manifest.version):
+                return False
+        if content is None:
             return False
-        self.manifest = promoted
+        self.manifest = content
         self._load_content()
         return True
 
