@@ -398,6 +398,8 @@ def run_demo(plan: DemoPlan, duration: float | None, env: Mapping[str, str]) -> 
     sup = Supervisor(plan.logs, base_env)
     try:
         _run(plan, sup, base_env, start, duration)
+    except DemoStop as stop:
+        _say(start, f"{stop}: stopping every part of the demo")
     finally:
         # A second Ctrl-C must not cut the orderly stop short (it is bounded in time).
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -607,10 +609,8 @@ def demo(headless: bool, duration: float | None, port: int | None, data: Path | 
             plan, notes = make_plan(root, port, headless, os.environ)
             for note in notes:
                 click.echo(note)
-            try:
+            with contextlib.suppress(DemoStop):  # a signal before anything started
                 run_demo(plan, duration, os.environ)
-            except DemoStop:
-                click.echo("Stopping.")
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
