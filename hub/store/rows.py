@@ -9,14 +9,20 @@ import msgspec
 from hub.client.events import Event
 
 _ZERO = timedelta(0)
+_encode = msgspec.json.Encoder().encode
+_WHOLE_SECOND = len(b'"2026-11-27T10:00:00Z"')
 
 
 def rfc3339(moment: datetime) -> str:
     """An aware datetime as RFC 3339 UTC with microseconds, e.g. 2026-11-27T10:00:00.123000Z."""
-    if moment.utcoffset() != _ZERO:
+    if moment.tzinfo is not UTC and moment.utcoffset() != _ZERO:
         moment = moment.astimezone(UTC)
-    # isoformat is C code; "+00:00" becomes "Z" (one ingest formats thousands of these)
-    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    # msgspec's encoder writes a UTC datetime as "...SSZ" or "...SS.ffffffZ" in C, several
+    # times faster than isoformat and slicing (one ingest formats thousands of these).
+    text = _encode(moment)
+    if len(text) == _WHOLE_SECOND:
+        return text[1:-2].decode() + ".000000Z"
+    return text[1:-1].decode()
 
 
 class EventRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -2,9 +2,10 @@
 
 Every write (ingest batches and ``run_write`` functions of every component) is a job on
 one queue. The writer takes the first waiting job, then every job queued meanwhile,
-runs each in its own savepoint inside one transaction and commits once: many small
-requests share one fsync, and a request is answered only after its commit. A job that
-fails rolls back alone; a commit that fails (disk full, read-only, corrupt) fails every
+runs them inside one transaction and commits once: many small requests share one fsync,
+and a request is answered only after its commit. Consecutive ingest jobs share one
+savepoint and one call of the ingest hooks; every other write has its own savepoint.
+A job that fails rolls back alone; a commit that fails (disk full, read-only, corrupt) fails every
 job of its group with ``StoreUnavailableError`` and nothing of the group is stored.
 """
 
@@ -320,12 +321,24 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             if any(job.params is not None for job in group):
                 conn.execute("UPDATE temp.group_clock SET received = ?", (received,))
-            for job in group:
-                self._run_job(conn, job, received)
-                if job.error is None and job.rows is not None:
-                    rows += len(job.rows)
+            index = 0
+            while index < len(group):
+                if group[index].rows is None:
+                    batch = group[index : index + 1]
+                    self._run_job(conn, batch[0], received)
+                else:  # consecutive ingests run together: one savepoint, one hook call
+                    end = index
+                    while end < len(group) and group[end].rows is not None:
+                        end += 1
+                    batch = group[index:end]
+                    self._run_ingests(conn, batch, received)
+                index += len(batch)
+                for job in batch:
+                    if job.error is None and job.rows is not None:
+                        rows += len(job.rows)
                 if not conn.in_transaction:  # SQLite rolled the whole transaction back
-                    raise job.error or StoreUnavailableError("the transaction was rolled back")
+                    failed = next((job.error for job in batch if job.error), None)
+                    raise failed or StoreUnavailableError("the transaction was rolled back")
             conn.execute("COMMIT")
         except Exception as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -348,12 +361,42 @@ class Store:
         for job in group:
             _deliver(job)
 
+    def _run_ingests(self, conn: sqlite3.Connection, jobs: list[_Job], received: str) -> None:
+        """Consecutive ingest jobs in one savepoint, their new rows through the hooks once.
+
+        Inserts that ignore known ids cannot fail for one job's data alone; should one
+        fail all the same (other than for the disk), the jobs run again one by one, each
+        in its own savepoint, so that only the failing one is refused.
+        """
+        if len(jobs) == 1:
+            self._run_job(conn, jobs[0], received)
+            return
+        conn.execute("SAVEPOINT ingest")
+        try:
+            self._insert_many(conn, jobs, received)
+        except Exception as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO ingest")
+                conn.execute("RELEASE ingest")
+            reason = unavailable_reason(exc)
+            if reason is not None:  # the disk, not a job: the rest of the group fails too
+                error = StoreUnavailableError(f"the store cannot commit: {reason}")
+                for job in jobs:
+                    job.error = error
+                raise error from exc
+            for job in jobs:
+                job.result = None
+                self._run_job(conn, job, received)
+                if not conn.in_transaction:
+                    return
+            return
+        conn.execute("RELEASE ingest")
+
     def _run_job(self, conn: sqlite3.Connection, job: _Job, received: str) -> None:
         conn.execute("SAVEPOINT job")
         try:
             if job.rows is not None:
-                assert job.params is not None
-                job.result = self._insert(conn, job.rows, job.params, received)
+                self._insert_many(conn, [job], received)
             else:
                 assert job.fn is not None
                 job.result = job.fn(conn)
@@ -370,27 +413,47 @@ class Store:
             raise job.error from exc
         conn.execute("RELEASE job")
 
-    def _insert(
-        self,
-        conn: sqlite3.Connection,
-        rows: Sequence[EventRow],
-        params: list[tuple[str | None, ...]],
-        received: str,
-    ) -> IngestResult:
+    def _insert_many(self, conn: sqlite3.Connection, jobs: list[_Job], received: str) -> None:
+        """Insert the rows of ``jobs`` (each job's counts its own), then run the hooks."""
         hooks = bool(self._hooks)
         before = (
             conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0] if hooks else 0
         )
-        cursor = conn.executemany(_INSERT_GROUP, params)
-        accepted = cursor.rowcount
+        offered = accepted = 0
+        for job in jobs:
+            assert job.rows is not None and job.params is not None
+            new = conn.executemany(_INSERT_GROUP, job.params).rowcount
+            job.result = IngestResult(new, len(job.rows) - new)
+            offered += len(job.rows)
+            accepted += new
         if hooks and accepted:
-            self._run_hooks(conn, rows, before, received)
-        return IngestResult(accepted, len(rows) - accepted)
+            rows = [r for job in jobs for r in job.rows or ()]
+            self._run_hooks(conn, rows, before, received, all_new=accepted == offered)
 
     def _run_hooks(
-        self, conn: sqlite3.Connection, rows: Sequence[EventRow], before: int, received: str
+        self,
+        conn: sqlite3.Connection,
+        rows: Sequence[EventRow],
+        before: int,
+        received: str,
+        *,
+        all_new: bool,
     ) -> None:
-        by_id = {r.id: r for r in rows}
+        if all_new:
+            # Every row was inserted, in order: SQLite gave them the next rowids in turn
+            # (``seq`` is the rowid; no AUTOINCREMENT, and ``before`` is its maximum).
+            new = list(enumerate(rows, before + 1))
+        else:
+            first: dict[str, EventRow] = {}
+            for r in rows:
+                first.setdefault(r.id, r)  # a repeated id: its first row is the stored one
+            new = []
+            for seq, event_id in conn.execute(
+                "SELECT seq, id FROM events WHERE seq > ? ORDER BY seq", (before,)
+            ):
+                row = first.get(event_id)
+                if row is not None:
+                    new.append((seq, row))
         stored = [
             StoredEvent(
                 seq=seq,
@@ -405,10 +468,7 @@ class Store:
                 body=r.body,
                 event=r.event,
             )
-            for seq, event_id in conn.execute(
-                "SELECT seq, id FROM events WHERE seq > ? ORDER BY seq", (before,)
-            )
-            if (r := by_id.get(event_id)) is not None
+            for seq, r in new
         ]
         for hook in list(self._hooks):
             conn.execute("SAVEPOINT hook")

@@ -86,6 +86,27 @@ async def test_bad_events_are_named_and_good_ones_kept(
     assert stored_ids(hub_app) == [e.id for e in good]
 
 
+async def test_visit_ending_before_it_starts_is_named_and_the_rest_stored_as_sent(
+    hub_app: web.Application, hub_url: str
+) -> None:
+    good = [visit(), interaction(), occupancy()]
+    backwards = json.loads(encode_event(visit()))
+    backwards["start"], backwards["end"] = backwards["end"], backwards["start"]
+    spaced = json.dumps(json.loads(encode_event(good[1])), indent=2).encode()
+    async with await enroll(hub_app, hub_url) as client:
+        reply = await client.send_raw(
+            [encode_event(good[0]), json.dumps(backwards).encode(), spaced, encode_event(good[2])]
+        )
+        clean = await client.send_events([visit(), visit()])
+    assert (reply.accepted, [r.index for r in reply.rejected]) == (3, [1])
+    assert "before" in reply.rejected[0].error
+    assert clean.accepted == 2 and not clean.rejected
+    with hub_app[STORE].read() as conn:
+        bodies = dict(conn.execute("SELECT id, body FROM events"))
+    # every body is stored in the canonical encoding, whatever the spacing sent
+    assert all(bodies[e.id] == encode_event(e).decode() for e in good)
+
+
 async def test_hub_stamps_device_site_and_kiosk_zone(
     hub_app: web.Application, hub_url: str
 ) -> None:

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
+from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cimaise.errors import StoreUnavailableError
 from hub.client.events import encode_event
@@ -165,3 +171,114 @@ async def test_corrupt_store_file_is_refused_with_a_reason(tmp_path: Path) -> No
     with pytest.raises(StoreUnavailableError, match="not a database"):
         await store.start()
     await store.close()
+
+
+async def queued_together(store: Store, writes: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """Run ``writes`` so that they reach the writer while it is busy: one group, one commit."""
+    busy, gate = threading.Event(), threading.Event()
+
+    def hold(conn: sqlite3.Connection) -> None:
+        busy.set()
+        gate.wait(10)
+
+    blocker = asyncio.ensure_future(store.run_write(hold))
+    assert await asyncio.to_thread(busy.wait, 10)
+    tasks = [asyncio.ensure_future(w) for w in writes]
+    deadline = asyncio.get_running_loop().time() + 10
+    while store._queue.qsize() < len(writes) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.001)
+    gate.set()
+    await blocker
+    return list(await asyncio.gather(*tasks, return_exceptions=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+    ),
+    offset_s=st.integers(min_value=-86399, max_value=86399),
+    whole_second=st.booleans(),
+)
+def test_rfc3339_is_utc_with_microseconds_for_any_offset(
+    moment: datetime, offset_s: int, whole_second: bool
+) -> None:
+    if whole_second:
+        moment = moment.replace(microsecond=0)
+    local = moment.astimezone(timezone(timedelta(seconds=offset_s)))
+    expected = moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    assert rfc3339(moment) == expected
+    assert rfc3339(local) == expected
+
+
+async def test_ingests_sharing_a_commit_count_each_and_hooks_get_the_stored_rows(
+    tmp_path: Path,
+) -> None:
+    seen: list[StoredEvent] = []
+    calls: list[int] = []
+
+    def hook(conn: sqlite3.Connection, events: list[StoredEvent]) -> None:
+        calls.append(len(events))
+        seen.extend(events)
+
+    stored_before = [row(visit()) for _ in range(5)]
+    shared = [row(interaction()) for _ in range(4)]  # sent by two devices at once
+    repeated = row(visit())
+    batches = [
+        [*stored_before[:2], row(visit()), *shared],
+        [row(interaction()) for _ in range(7)],
+        [*shared, repeated, repeated],  # the same id twice within one batch
+        [row(visit()) for _ in range(3)],
+    ]
+    commits: list[int] = []
+
+    class Observer:
+        def committed(self, jobs: int, rows: int, seconds: float) -> None:
+            commits.append(jobs)
+
+    async with Store(tmp_path / "hub.db", observer=Observer()) as store:
+        await store.ingest(stored_before)
+        store.add_ingest_hook(hook)
+        commits.clear()
+        results = await queued_together(store, [store.ingest(b) for b in batches])
+        with store.read() as conn:
+            in_db = {
+                event_id: (seq, body)
+                for seq, event_id, body in conn.execute("SELECT seq, id, body FROM events")
+            }
+    # every id counted once, whichever batch stored it first
+    assert sum(r.accepted for r in results) == len(in_db) - 5 == 1 + 4 + 7 + 1 + 3
+    assert [r.accepted + r.duplicates for r in results] == [len(b) for b in batches]
+    assert results[0].duplicates >= 2 and results[2].duplicates >= 1
+    # the hooks saw each new row once, with its stored seq and body
+    assert sorted(e.id for e in seen) == sorted(set(in_db) - {r.id for r in stored_before})
+    assert all(in_db[e.id] == (e.seq, e.body.decode()) for e in seen)
+    assert sum(calls) == len(seen)
+    assert commits[-1] == len(batches) and calls == [len(seen)]  # one commit, one hook call
+
+
+async def test_write_failing_between_ingests_of_one_commit_rolls_back_alone(
+    tmp_path: Path,
+) -> None:
+    def bad(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half (x)")
+        raise ValueError("nope")
+
+    seen: list[StoredEvent] = []
+    async with Store(tmp_path / "hub.db") as store:
+        store.add_ingest_hook(lambda conn, events: seen.extend(events))
+        results = await queued_together(
+            store,
+            [
+                store.ingest([row(interaction())]),
+                store.ingest([row(interaction()), row(visit())]),
+                store.run_write(bad),
+                store.ingest([row(visit())]),
+            ],
+        )
+        assert isinstance(results[2], ValueError)
+        with store.read() as conn:
+            seqs = {i: s for s, i in conn.execute("SELECT seq, id FROM events")}
+            assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name='half'").fetchall()
+    assert len(seqs) == 4 and sorted(e.id for e in seen) == sorted(seqs)
+    assert all(seqs[e.id] == e.seq for e in seen)
