@@ -8,7 +8,13 @@ Runs the hub in a subprocess and the clients in another process (loopback). Prin
 - HTTP batched: 8 concurrent clients sending batches of 100 events: events/s, latency
   p50/p99, and the ratio to the raw batched rate (target >= 1.0x, p99 < 25 ms);
 - HTTP single-event: 8 concurrent clients, one event per request: events/s and the
-  ratio to one commit per event (target >= 5x).
+  ratio to one commit per event (target >= 5x);
+- the library floor: the same clients against a trivial aiohttp POST handler that reads
+  the body and answers a small JSON body (no parsing, no store), in another process like
+  the hub: what aiohttp alone allows on this machine. Where a target lies above that
+  floor, both figures are printed (the floor and ours);
+- CPU per event (hub process and raw inserts), which other load on the machine moves
+  less than rates do.
 """
 
 from __future__ import annotations
@@ -103,7 +109,7 @@ def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float, 
 
     def params(events: list[Event]) -> list[tuple[object, ...]]:
         received = rfc3339(utc_now())
-        out = []
+        out: list[tuple[object, ...]] = []
         for e in events:
             r = event_row(e, device, "bench")
             out.append(
@@ -203,6 +209,63 @@ def clients_in_process(url: str, tokens: list[str], batches: int, size: int) -> 
     return result
 
 
+# -- the library floor: aiohttp alone -----------------------------------------------------
+def floor_main(port: int) -> None:
+    """A trivial aiohttp server: read the body, answer a small JSON body; nothing else."""
+    from aiohttp import web
+
+    reply = b'{"accepted":1,"duplicates":0,"rejected":[]}'
+
+    async def events(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=reply, content_type="application/json")
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(body=b"{}", content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/api/v1/events", events)
+    app.router.add_get("/healthz", healthz)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def start_floor(port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, __file__, "--floor-server", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+
+
+def floor_rates(batches: int, singles: int) -> dict[str, float]:
+    """The aiohttp floor: events/s for batches of 100 and for single-event requests."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_floor(port)
+    tokens = [f"floor-{i}" for i in range(CLIENTS)]
+    try:
+        wait_healthy(url, server)
+        clients_in_process(url, tokens, 2, BATCH)  # warm-up
+        cpu0 = hub_cpu(server)
+        batched = clients_in_process(url, tokens, batches, BATCH)
+        batched_cpu = (hub_cpu(server) - cpu0) / batched["events"]
+        cpu0 = hub_cpu(server)
+        single = clients_in_process(url, tokens, singles, 1)
+        single_cpu = (hub_cpu(server) - cpu0) / single["events"]
+    finally:
+        server.terminate()
+        server.wait(30)
+    return {
+        "batched": batched["events"] / batched["seconds"],
+        "batched_p99_ms": batched["p99_ms"],
+        "batched_cpu": batched_cpu,
+        "single": single["events"] / single["seconds"],
+        "single_p99_ms": single["p99_ms"],
+        "single_cpu": single_cpu,
+    }
+
+
 # -- the hub process ---------------------------------------------------------------------
 def free_port() -> int:
     import socket
@@ -291,7 +354,7 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 def hub_cpu(proc: subprocess.Popen[bytes]) -> float:
     """CPU seconds (user + system) the hub process has used so far."""
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     times = psutil.Process(proc.pid).cpu_times()
     return float(times.user + times.system)
@@ -321,9 +384,13 @@ def main() -> None:
     parser.add_argument("--batches-per-client", type=int, default=40)
     parser.add_argument("--singles-per-client", type=int, default=150)
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-server", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         client_main()
+        return
+    if args.floor_server is not None:
+        floor_main(args.floor_server)
         return
     folder = Path(tempfile.mkdtemp(prefix="cimaise-bench-", dir=args.dir))
     try:
@@ -354,6 +421,7 @@ def main() -> None:
         finally:
             hub.terminate()
             hub.wait(30)
+        floor = floor_rates(args.batches_per_client, args.singles_per_client)
         raw_after = raw_rates(folder / "after", rows, min(singles, 1000))
         raw_batched = (raw_before[0] + raw_after[0]) / 2
         raw_single = (raw_before[1] + raw_after[1]) / 2
@@ -390,13 +458,37 @@ def main() -> None:
                 f"  store commits: {groups:.0f}, {rows_committed / groups:.1f} events per commit, "
                 f"{(commits_after[2] - commits_before[2]) / groups * 1000:.1f} ms per commit"
             )
+        print(
+            f"aiohttp floor (trivial POST handler, small JSON reply, same {CLIENTS} clients): "
+            f"batches of {BATCH} {floor['batched']:,.0f} events/s (p99 "
+            f"{floor['batched_p99_ms']:.1f} ms, {floor['batched_cpu'] * 1e6:.1f} us CPU/event); "
+            f"single-event {floor['single']:,.0f} requests/s (p99 {floor['single_p99_ms']:.1f} ms, "
+            f"{floor['single_cpu'] * 1e6:.1f} us CPU/request)"
+        )
+        for label, target, ours, library in (
+            ("HTTP batched", raw_batched, http_batched, floor["batched"]),
+            ("HTTP single-event", 5 * raw_single, http_single, floor["single"]),
+        ):
+            if target > library:
+                print(
+                    f"  {label}: the target ({target:,.0f} events/s) lies above what aiohttp "
+                    f"alone allows here: floor {library:,.0f}/s, ours {ours:,.0f}/s "
+                    f"({ours / library:.2f}x the floor; the floor is "
+                    f"{library / target:.2f}x the target)"
+                )
+            else:
+                print(
+                    f"  {label}: aiohttp floor {library:,.0f}/s, ours {ours:,.0f}/s "
+                    f"({ours / library:.2f}x the floor)"
+                )
         raw_cpu = (raw_before[2] + raw_after[2]) / 2
         raw_single_cpu = (raw_before[3] + raw_after[3]) / 2
         print(
-            f"CPU per event (independent of other load on the machine): raw batched "
-            f"{raw_cpu * 1e6:.1f} us, hub batched {batched_hub_cpu * 1e6:.1f} us; raw one "
-            f"commit per row {raw_single_cpu * 1e6:.1f} us, hub single-event "
-            f"{single_hub_cpu * 1e6:.1f} us"
+            f"CPU per event (moves less than rates with other load on the machine): raw batched "
+            f"{raw_cpu * 1e6:.1f} us, hub batched {batched_hub_cpu * 1e6:.1f} us (aiohttp "
+            f"floor {floor['batched_cpu'] * 1e6:.1f} us); raw one commit per row "
+            f"{raw_single_cpu * 1e6:.1f} us, hub single-event {single_hub_cpu * 1e6:.1f} us "
+            f"(aiohttp floor {floor['single_cpu'] * 1e6:.1f} us)"
         )
         n = max(1.0, batched_commits[0])
         print(
