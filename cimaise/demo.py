@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import importlib.util
 import os
 import re
@@ -76,10 +75,14 @@ def port_is_free(port: int, host: str = HOST) -> bool:
         return True
 
 
+# No proxy, whatever http_proxy says: the demo's URLs are on loopback and must stay there.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
     """GET a loopback URL; (status, body), status 0 when nothing answered."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback URL we built)
+        with _DIRECT.open(url, timeout=timeout) as response:
             return int(response.status), response.read()
     except urllib.error.HTTPError as exc:
         return int(exc.code), exc.read()
@@ -120,13 +123,24 @@ def wait_http_ok(url: str, timeout: float, proc: subprocess.Popen[bytes] | None 
 # --- child processes -----------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:  # pragma: no cover (runs in the child before exec)
-    """Ask Linux to SIGTERM this child when the demo dies, even by SIGKILL."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(libc_name, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec function asking Linux to SIGTERM the child when the demo dies (even by
+    SIGKILL), or None where that is not available. libc is found here, in the parent: the
+    child between fork and exec must do as little as possible."""
+    if sys.platform != "linux":
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def set_death_signal() -> None:  # pragma: no cover (runs in the child before exec)
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return set_death_signal
 
 
 @dataclass
@@ -181,7 +195,7 @@ class Supervisor:
             # Own session: a terminal's Ctrl-C reaches the demo only, which then stops the
             # children in order (agents flush their outboxes before the hub goes).
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=_die_with_parent(),
         )
         child = Child(name, proc, log, required, stage, log_file)
         self.children.append(child)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from cimaise.demo import (
@@ -77,3 +80,40 @@ def test_supervisor_stops_every_child_on_sigterm(tmp_path: Path) -> None:
         sup.stop_all(timeout=10)
     assert all(child.proc.returncode is not None for child in sup.children)
     assert all(child.log.exists() for child in sup.children)
+
+
+PARENT = """
+import sys, time
+from pathlib import Path
+from cimaise.demo import Supervisor, wait_http_ok
+sup = Supervisor(Path(sys.argv[1]), {**__import__("os").environ, "CIMAISE_CLOUD_SECRET": "s"})
+child = sup.start("receiver", ["receiver", "--data", sys.argv[1] + "/r", "--port", sys.argv[2]])
+wait_http_ok("http://127.0.0.1:" + sys.argv[2] + "/healthz", 30, child.proc)
+print(child.proc.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_children_stop_when_the_demo_itself_is_killed(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(tmp_path), str(free_port())],
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child: psutil.Process | None = None
+    try:
+        assert parent.stdout is not None
+        child = psutil.Process(int(parent.stdout.readline()))
+        assert child.is_running()
+        parent.kill()  # no cleanup at all: only the kernel's death signal can help
+        parent.wait(10)
+        child.wait(timeout=15)
+    finally:
+        if child is not None and child.is_running():  # an orphan would escape the leak check
+            child.kill()
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
