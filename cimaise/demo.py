@@ -40,6 +40,7 @@ ZONES = ("zone-a", "zone-b", "zone-c")
 TECHNICIAN = "technician"
 WEB_PATH = "/admin/"
 RECEIVER_DB = "receiver.db"
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}
 ONLINE_WINDOW_S = 90.0  # a device seen this recently counts as online
 PAIR_CODE = re.compile(r"\b([A-Z0-9]{4,12}(?:-[A-Z0-9]{2,12})?)\b")
 
@@ -407,8 +408,14 @@ def run_demo(plan: DemoPlan, duration: float | None, env: Mapping[str, str]) -> 
     # The demo stays on this machine: no Cimaise setting of the user's (a config file, a hub
     # or cloud URL) reaches a child. CIMAISE_HOST on loopback also tells the agents to look
     # for the hub by zeroconf on the loopback interface only.
-    base_env = {k: v for k, v in env.items() if not k.startswith("CIMAISE_")}
+    # Proxies are dropped too: every URL of the demo is on loopback.
+    base_env = {
+        k: v
+        for k, v in env.items()
+        if not k.startswith("CIMAISE_") and k.lower() not in PROXY_VARIABLES
+    }
     base_env.update({"PYTHONUNBUFFERED": "1", "CIMAISE_HOST": HOST, "CIMAISE_SITE": plan.site})
+    base_env["NO_PROXY"] = base_env["no_proxy"] = "127.0.0.1,localhost"
     sup = Supervisor(plan.logs, base_env)
     try:
         _run(plan, sup, base_env, start, duration)

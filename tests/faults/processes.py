@@ -21,6 +21,8 @@ from typing import IO, Any
 from cimaise.demo import free_port, http_get, parse_pairing_code
 
 HOST = "127.0.0.1"
+# Everything in these tests is on loopback: no request may be routed to a proxy.
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> float:
@@ -35,8 +37,13 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> float:
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a child: no user settings, unbuffered output, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIMAISE_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CIMAISE_") and k.lower() not in PROXY_VARIABLES
+    }
     env["PYTHONUNBUFFERED"] = "1"
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env.update(extra or {})
     return env
 

@@ -15,7 +15,7 @@ import pytest
 
 from cimaise.demo import http_get
 from hub.client.api import HubClient
-from tests.faults.processes import HubProcess, integrity, wait_for
+from tests.faults.processes import HubProcess, child_env, integrity, wait_for
 
 EXAMPLES = 25  # per operation and phase
 # Operations with a known server error, left out of the fuzz run until fixed (none now).
@@ -63,7 +63,9 @@ def schemathesis(
     if only is None:
         for path in KNOWN_500:
             args += ["--exclude-path", path]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=400, check=False)
+    result = subprocess.run(
+        args, env=child_env(), capture_output=True, text=True, timeout=400, check=False
+    )
     return result.returncode, result.stdout + result.stderr
 
 
