@@ -32,6 +32,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -149,6 +150,65 @@ def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float, 
     single_cpu = (time.process_time() - cpu) / single_rows
     conn.close()
     return batched, single, batched_cpu, single_cpu
+
+
+# -- the store alone (no HTTP) ------------------------------------------------------------
+def store_rates(folder: Path, batches_per_client: int) -> dict[str, float]:
+    """Events/s and CPU/event of ``Store.ingest`` from 8 concurrent tasks, batches of 100.
+
+    In this process, without HTTP and validation: once without ingest hooks, once with
+    the web page's analytics hook as the hub registers it (``rollup_rows``, local time).
+    """
+    from hub.api.events import event_row
+    from hub.devices.registry import Device
+
+    device = Device(
+        id="bench",
+        kind="kiosk",
+        name="bench",
+        zone="room-1",
+        created="",
+        last_seen=None,
+        version=None,
+        content_version=None,
+        status=None,
+        revoked=None,
+    )
+    out: dict[str, float] = {}
+    for label, with_hook in (("store", False), ("store_rollups", True)):
+        batches = [
+            [
+                [event_row(e, device, "bench") for e in make_events(BATCH)]
+                for _ in range(batches_per_client)
+            ]
+            for _ in range(CLIENTS)
+        ]
+        cpu = time.process_time()
+        seconds = asyncio.run(_store_run(folder / f"{label}.db", with_hook, batches))
+        events = CLIENTS * batches_per_client * BATCH
+        out[label] = events / seconds
+        out[label + "_cpu"] = (time.process_time() - cpu) / events
+    return out
+
+
+async def _store_run(path: Path, with_hook: bool, batches: list[list[list[Any]]]) -> float:
+    from hub.store.migrations import apply_migrations
+    from hub.store.store import Store
+    from hub.web.rollup_store import rollup_rows
+    from hub.web.schema import COMPONENT, WEB_MIGRATIONS
+
+    async with Store(path) as store:
+        if with_hook:
+            await store.run_write(lambda c: apply_migrations(c, COMPONENT, WEB_MIGRATIONS))
+            store.add_ingest_hook(lambda conn, rows: rollup_rows(conn, rows, None))
+
+        async def client(mine: list[list[Any]]) -> None:
+            for batch in mine:
+                await store.ingest(batch)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(b) for b in batches))
+        return time.perf_counter() - started
 
 
 # -- the client process ------------------------------------------------------------------
@@ -382,7 +442,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=None, help="where the databases go")
     parser.add_argument("--batches-per-client", type=int, default=40)
-    parser.add_argument("--singles-per-client", type=int, default=150)
+    parser.add_argument("--singles-per-client", type=int, default=400)
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor-server", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -422,6 +482,7 @@ def main() -> None:
             hub.terminate()
             hub.wait(30)
         floor = floor_rates(args.batches_per_client, args.singles_per_client)
+        alone = store_rates(folder / "store", args.batches_per_client)
         raw_after = raw_rates(folder / "after", rows, min(singles, 1000))
         raw_batched = (raw_before[0] + raw_after[0]) / 2
         raw_single = (raw_before[1] + raw_after[1]) / 2
@@ -458,6 +519,13 @@ def main() -> None:
                 f"  store commits: {groups:.0f}, {rows_committed / groups:.1f} events per commit, "
                 f"{(commits_after[2] - commits_before[2]) / groups * 1000:.1f} ms per commit"
             )
+        print(
+            f"store alone (Store.ingest, {CLIENTS} tasks x batches of {BATCH}, no HTTP): "
+            f"{alone['store']:,.0f} events/s ({alone['store'] / raw_batched:.2f}x raw, "
+            f"{alone['store_cpu'] * 1e6:.1f} us CPU/event); with the analytics ingest hook "
+            f"{alone['store_rollups']:,.0f} events/s ({alone['store_rollups'] / raw_batched:.2f}x "
+            f"raw, {alone['store_rollups_cpu'] * 1e6:.1f} us CPU/event)"
+        )
         print(
             f"aiohttp floor (trivial POST handler, small JSON reply, same {CLIENTS} clients): "
             f"batches of {BATCH} {floor['batched']:,.0f} events/s (p99 "

@@ -94,17 +94,24 @@ class _Job:
 _STOP = object()
 
 
-def _deliver(job: _Job) -> None:
-    def settle() -> None:
+def _settle(jobs: list[_Job]) -> None:
+    for job in jobs:
         if job.future.done():  # the caller gave up (e.g. client disconnected)
-            return
+            continue
         if job.error is not None:
             job.future.set_exception(job.error)
         else:
             job.future.set_result(job.result)
 
-    with contextlib.suppress(RuntimeError):  # loop already closed: nobody is waiting
-        job.loop.call_soon_threadsafe(settle)
+
+def _deliver(jobs: list[_Job]) -> None:
+    """Hand each job's result to its event loop: one wake-up per loop, not per job."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+    for job in jobs:
+        by_loop.setdefault(job.loop, []).append(job)
+    for loop, mine in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # loop already closed: nobody is waiting
+            loop.call_soon_threadsafe(_settle, mine)
 
 
 def connect(path: Path, *, max_bytes: int | None = None) -> sqlite3.Connection:
@@ -310,7 +317,7 @@ class Store:
                     break
                 if isinstance(item, _Job):
                     item.error = StoreUnavailableError("the store is shutting down")
-                    _deliver(item)
+                    _deliver([item])
             conn.close()
 
     def _commit_group(self, conn: sqlite3.Connection, group: list[_Job]) -> None:
@@ -352,14 +359,13 @@ class Store:
             for job in group:
                 job.error = StoreUnavailableError(f"the store cannot commit: {reason}")
                 job.result = None
-                _deliver(job)
+            _deliver(group)
             return
         if rows:  # only a commit that stored events shows the disk takes them again
             self.last_error = None
         if self.observer is not None:
             self.observer.committed(len(group), rows, time.monotonic() - started)
-        for job in group:
-            _deliver(job)
+        _deliver(group)
 
     def _run_ingests(self, conn: sqlite3.Connection, jobs: list[_Job], received: str) -> None:
         """Consecutive ingest jobs in one savepoint, their new rows through the hooks once.
