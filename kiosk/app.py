@@ -148,6 +148,8 @@ class KioskApp(App):  # type: ignore[misc]
         self._shown: tuple[object, ...] = ()
         self._search_event: Any = None
         self._checked_cache_at = clock()
+        self._ticker: Any = None
+        self._stopped = False
 
     def attach_link(self, link: HubLink) -> None:
         """Connect the hub link: notes go to its outbox, codes typed on screen to it.
@@ -191,7 +193,7 @@ class KioskApp(App):  # type: ignore[misc]
         self.sm.transition.duration = 0
         self._apply()
         self.sm.transition.duration = 0.2
-        Clock.schedule_interval(lambda dt: self.tick(), TICK_S)
+        self._ticker = Clock.schedule_interval(lambda dt: self.tick(), TICK_S)
         self.tick()
         return root
 
@@ -267,6 +269,8 @@ class KioskApp(App):  # type: ignore[misc]
 
     def tick(self) -> None:
         """Every half second: the idle timeout, the attract prompt, staged content."""
+        if self._stopped:
+            return
         now = self.clock()
         self._emit(self.session.tick(now))
         if self.session.screen == "attract":
@@ -406,6 +410,8 @@ class KioskApp(App):  # type: ignore[misc]
 
     def _apply(self) -> None:
         """Copy the session's state onto the app's properties and the visible screen."""
+        if self._stopped:
+            return
         s = self.session
         palette = HIGH_CONTRAST if s.high_contrast else CALM
         for key, value in palette.items():
@@ -519,6 +525,9 @@ class KioskApp(App):  # type: ignore[misc]
 
     def on_stop(self) -> None:
         """The window closes: a visitor's session ends here too (its event still goes out)."""
+        self._stopped = True  # kv rules cannot run once the app is gone: no more updates
+        if self._ticker is not None:
+            self._ticker.cancel()
         self._emit(self.session.end_session())
         if self.sound is not None:
             self.sound.stop()

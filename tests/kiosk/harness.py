@@ -159,6 +159,8 @@ class Driver:
         if cmd == "tap":
             if "text" in c:
                 x, y = self._center(self._find(c["text"]))
+            elif c.get("widget") == "search_field":
+                x, y = self._center(app.home.ids.query)
             elif "card" in c:
                 cards = [
                     w for w in app.home.walk(restrict=True) if type(w).__name__ == "ArtworkCard"
@@ -254,6 +256,10 @@ class Driver:
             "notes": self.notes,
             "link": app.link.device.state.value if app.link is not None else None,
             "paired": s.paired,
+            "query": app.home.ids.query.text,
+            "keyboard_shown": any(
+                type(w).__name__ == "VKeyboard" for w in app.root_window.children
+            ),
         }
 
 
@@ -265,6 +271,7 @@ def main() -> None:
     parser.add_argument("--offline", action="store_true")
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--heartbeat", type=float, default=30.0)
+    parser.add_argument("--fullscreen", action="store_true")
     args = parser.parse_args()
     clock = ShiftedClock()
     options = KioskOptions(
@@ -274,6 +281,7 @@ def main() -> None:
         offline=args.offline,
         idle_timeout_s=args.idle,
         heartbeat_s=args.heartbeat,
+        fullscreen=args.fullscreen,
         content_poll_s=5.0,
         clock=clock,
         name="kiosk-test",

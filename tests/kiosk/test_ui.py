@@ -15,7 +15,13 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from kiosk.cache import ContentCache
-from tests.kiosk.conftest import WINDOW, KioskProcess, closed_port, remember_pairing
+from tests.kiosk.conftest import (
+    WINDOW,
+    KioskProcess,
+    closed_port,
+    fill_cache,
+    remember_pairing,
+)
 from tests.kiosk.exhibition import build_exhibition
 
 pytestmark = pytest.mark.display
@@ -352,3 +358,26 @@ def test_new_content_waits_until_the_visitor_has_left(
     assert during["screen"] == "home" and during["content_version"] == "v1"
     after = fresh.send("advance", seconds=IDLE_S)
     assert after["screen"] == "attract" and after["content_version"] == "v2"
+
+
+def test_fullscreen_search_opens_the_docked_keyboard_and_the_kiosk_quits_cleanly(
+    display: str, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    fill_cache(state)
+    proc = KioskProcess(display, state, "--offline", "--fullscreen")
+    try:
+        proc.send("tap", x=640, y=400)
+        proc.send("tap", text="Search")
+        before = shot(proc, tmp_path, "search")
+        typing = proc.send("tap", widget="search_field")
+        assert typing["keyboard_shown"]
+        keyboard = shot(proc, tmp_path, "keyboard")
+        bottom = (0, int(WINDOW[1] * 0.6), WINDOW[0], WINDOW[1])
+        assert difference(before.crop(bottom), keyboard.crop(bottom)) > 20
+        found = proc.send("type", text="harvest")
+        assert found["cards"] == 1
+    finally:
+        proc.close()  # quits while a visitor is searching
+    assert proc.proc.returncode == 0
+    assert "Traceback" not in proc.log()
