@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -282,3 +283,21 @@ async def test_write_failing_between_ingests_of_one_commit_rolls_back_alone(
             assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name='half'").fetchall()
     assert len(seqs) == 4 and sorted(e.id for e in seen) == sorted(seqs)
     assert all(seqs[e.id] == e.seq for e in seen)
+
+
+async def test_ingest_failing_on_its_own_rows_is_refused_alone_in_a_shared_commit(
+    tmp_path: Path,
+) -> None:
+    good_before, good_after = [row(visit()), row(visit())], [row(interaction())]
+    broken = [row(visit()), msgspec.structs.replace(row(visit()), site=None)]  # NOT NULL
+    seen: list[StoredEvent] = []
+    async with Store(tmp_path / "hub.db") as store:
+        store.add_ingest_hook(lambda conn, events: seen.extend(events))
+        results = await queued_together(
+            store, [store.ingest(good_before), store.ingest(broken), store.ingest(good_after)]
+        )
+        with store.read() as conn:
+            ids = {i for (i,) in conn.execute("SELECT id FROM events")}
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert [r.accepted for r in (results[0], results[2])] == [2, 1]
+    assert ids == {r.id for r in (*good_before, *good_after)} == {e.id for e in seen}
