@@ -7,7 +7,6 @@ transition produces go to the hub link (``attach_link``), which puts them in the
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +15,6 @@ from typing import Any, Protocol
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.audio import Sound, SoundLoader
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.lang import Builder
@@ -27,7 +25,9 @@ from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
 from hub.client.manifest import Manifest, MediaRef
 from kiosk import catalog
+from kiosk.audio import AudioPlayer
 from kiosk.cache import ContentCache
+from kiosk.remote_view import window_png
 from kiosk.screens import (
     ArtworkScreen,
     AttractScreen,
@@ -37,6 +37,7 @@ from kiosk.screens import (
 )
 from kiosk.session import DEFAULT_IDLE_TIMEOUT_S, Note, Session
 from kiosk.strings import word
+from kiosk.theme import CALM, HIGH_CONTRAST, LARGE_TEXT_SCALE
 
 log = logging.getLogger(__name__)
 
@@ -55,25 +56,6 @@ CORNER_DP = 48  # the hidden gesture: a long press in the top-left corner...
 CORNER_HOLD_S = 3.0  # ...held this long opens the technician screen
 TICK_S = 0.5
 CACHE_CHECK_S = 30.0  # how often, between visitors, the content on disk is checked
-
-CALM = {  # warm dark gallery palette
-    "bg": (0.105, 0.098, 0.09, 1),
-    "bar": (0.13, 0.122, 0.112, 1),
-    "card": (0.17, 0.16, 0.148, 1),
-    "fg": (0.93, 0.9, 0.84, 1),
-    "muted": (0.66, 0.63, 0.58, 1),
-    "accent": (0.8, 0.66, 0.42, 1),
-    "line": (0.3, 0.28, 0.25, 1),
-}
-HIGH_CONTRAST = {
-    "bg": (0, 0, 0, 1),
-    "bar": (0, 0, 0, 1),
-    "card": (0.1, 0.1, 0.1, 1),
-    "fg": (1, 1, 1, 1),
-    "muted": (1, 1, 1, 1),
-    "accent": (1, 0.86, 0.1, 1),
-    "line": (1, 1, 1, 1),
-}
 
 
 class KioskRoot(FloatLayout):  # type: ignore[misc]
@@ -142,9 +124,7 @@ class KioskApp(App):  # type: ignore[misc]
         self._early_code: str | None = None
         self._info: InfoScreen | None = None
         self._technician: TechnicianScreen | None = None
-        self.sound: Sound | None = None
-        self._sound_key: str | None = None
-        self._resume_at = 0.0
+        self.audio = AudioPlayer(on_finished=self._audio_finished)
         self._shown: tuple[object, ...] = ()
         self._search_event: Any = None
         self._checked_cache_at = clock()
@@ -416,7 +396,7 @@ class KioskApp(App):  # type: ignore[misc]
         palette = HIGH_CONTRAST if s.high_contrast else CALM
         for key, value in palette.items():
             setattr(self, key, value)
-        self.font_scale = 1.3 if s.large_text else 1.0
+        self.font_scale = LARGE_TEXT_SCALE if s.large_text else 1.0
         self.language = s.language
         self.browse_mode = s.browse_mode
         self.large_text, self.high_contrast = s.large_text, s.high_contrast
@@ -457,45 +437,25 @@ class KioskApp(App):  # type: ignore[misc]
 
     def _apply_audio(self) -> None:
         s = self.session
-        want = s.audio_playing and s.screen == "artwork"
-        if not want:
-            if self.sound is not None and self.sound.state == "play":
-                # paused on the artwork: resume from here; anywhere else: from the start
-                self._resume_at = self.sound.get_pos() if s.screen == "artwork" else 0.0
-                self.sound.stop()
-            elif s.screen != "artwork":
-                self._resume_at = 0.0
+        if s.screen != "artwork":
+            self.audio.stop()
+            return
+        if not s.audio_playing:
+            self.audio.pause()
             return
         assert self.manifest is not None and s.artwork is not None
         artwork = catalog.find(self.manifest, s.artwork)
-        ref = None if artwork is None else artwork.audio.get(s.language)
-        if ref is None and artwork is not None and artwork.audio:
-            ref = next(iter(artwork.audio.values()))
+        ref = None if artwork is None else catalog.audio_for(artwork, s.language)
         if ref is None:
             s.audio_finished()
             return
-        if self._sound_key != ref.sha256:
-            if self.sound is not None:
-                self.sound.stop()
-                self.sound.unload()
-            self._resume_at = 0.0
-            self.sound = SoundLoader.load(str(self.media_path(ref)))
-            self._sound_key = ref.sha256
-            if self.sound is not None:
-                self.sound.bind(on_stop=lambda sound: self._sound_stopped())
-        if self.sound is None:  # no audio output here: the button still answers
-            log.warning("audio description could not be loaded")
-            return
-        if self.sound.state != "play":
-            self.sound.play()
-            if self._resume_at > 0:
-                self.sound.seek(self._resume_at)
-            self._resume_at = 0.0
+        # with no sound output the button still answers: the visitor sees no error
+        self.audio.play(self.media_path(ref), ref.sha256)
 
-    def _sound_stopped(self) -> None:
-        if self.session.audio_playing and self.sound is not None and self.sound.state == "stop":
-            self.session.audio_finished()
-            self.audio_playing = False
+    def _audio_finished(self) -> None:
+        """The description reached its end: the button shows Listen again."""
+        self.session.audio_finished()
+        self.audio_playing = False
 
     def status(self) -> dict[str, object]:
         """What the heartbeat reports of the screen (nothing about the visitor)."""
@@ -509,19 +469,7 @@ class KioskApp(App):  # type: ignore[misc]
 
     def capture_png(self, max_width: int = 640) -> bytes:
         """The window as a small PNG, for the technician's remote view."""
-        from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
-        from PIL import Image  # only when a technician asks: not at start
-
-        width, height = (int(v) for v in Window.size)
-        data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
-        image = Image.frombytes("RGB", (width, height), data).transpose(
-            Image.Transpose.FLIP_TOP_BOTTOM
-        )
-        if width > max_width:
-            image = image.resize((max_width, max(1, height * max_width // width)))
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
-        return out.getvalue()
+        return window_png(max_width)
 
     def on_stop(self) -> None:
         """The window closes: a visitor's session ends here too (its event still goes out)."""
@@ -529,5 +477,4 @@ class KioskApp(App):  # type: ignore[misc]
         if self._ticker is not None:
             self._ticker.cancel()
         self._emit(self.session.end_session())
-        if self.sound is not None:
-            self.sound.stop()
+        self.audio.stop()

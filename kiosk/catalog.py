@@ -104,6 +104,13 @@ def search(manifest: Manifest, query: str, language: str) -> list[Artwork]:
     return strong + weak
 
 
+def audio_for(artwork: Artwork, language: str) -> MediaRef | None:
+    """The audio description in the visitor's language, else the first there is."""
+    if language in artwork.audio:
+        return artwork.audio[language]
+    return next(iter(artwork.audio.values()), None)
+
+
 def event_date(value: str) -> str:
     """An event's date as people read it: '2026-12-05T15:00' becomes '2026-12-05  15:00'."""
     day, _, hour = value.partition("T")

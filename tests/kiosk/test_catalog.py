@@ -58,3 +58,10 @@ def test_event_dates_read_as_day_and_time() -> None:
     assert catalog.event_date("2026-12-05T15:00") == "2026-12-05  15:00"
     assert catalog.event_date("2026-12-05T15:00:00Z") == "2026-12-05  15:00"
     assert catalog.event_date("2026-12-05") == "2026-12-05"
+
+
+def test_audio_description_in_the_visitors_language_else_the_first() -> None:
+    wave = MANIFEST.artworks[0]
+    assert catalog.audio_for(wave, "en") == wave.audio["en"]
+    assert catalog.audio_for(wave, "fr") == wave.audio["en"]
+    assert catalog.audio_for(MANIFEST.artworks[1], "en") is None
