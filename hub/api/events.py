@@ -154,7 +154,9 @@ async def ingest(request: web.Request) -> web.Response:
     metrics.requests_ok.inc()
     metrics.batch_events.observe(count)
     metrics.accepted.inc(result.accepted)
-    metrics.duplicate.inc(result.duplicates)
-    metrics.rejected.inc(len(rejected))
+    if result.duplicates:  # adding nothing takes a lock all the same
+        metrics.duplicate.inc(result.duplicates)
+    if rejected:
+        metrics.rejected.inc(len(rejected))
     reply = IngestReply(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
     return web.Response(body=_encoder.encode(reply), content_type="application/json")

@@ -301,3 +301,16 @@ async def test_ingest_failing_on_its_own_rows_is_refused_alone_in_a_shared_commi
     assert isinstance(results[1], sqlite3.IntegrityError)
     assert [r.accepted for r in (results[0], results[2])] == [2, 1]
     assert ids == {r.id for r in (*good_before, *good_after)} == {e.id for e in seen}
+
+
+async def test_full_disk_fails_every_ingest_of_the_shared_commit_and_stores_none(
+    tmp_path: Path,
+) -> None:
+    async with Store(tmp_path / "hub.db", max_bytes=200 * 1024) as store:
+        await store.ingest([row(interaction())])
+        small, big = [row(interaction()) for _ in range(5)], [row(visit()) for _ in range(3000)]
+        results = await queued_together(store, [store.ingest(small), store.ingest(big)])
+        assert all(isinstance(r, StoreUnavailableError) for r in results), results
+        assert "full" in str(results[0])
+        with store.read() as conn:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
