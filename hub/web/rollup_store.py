@@ -90,14 +90,17 @@ def _apply_flows(conn: sqlite3.Connection, delta: RollupDelta) -> None:
     result = count_flows(last, delta.visits)
     if result.flows:
         # distinct pseudonyms per cell: the k-anonymity rule counts people, not moves
+        # one statement per cell: its row count is how many of its movers are new to it
+        by_cell: dict[tuple[str, str, str], list[tuple[str, str, str, str]]] = {}
+        for mover in result.movers:
+            by_cell.setdefault(mover[:3], []).append(mover)
         people: Counter[tuple[str, str, str]] = Counter()
-        for day, a, b, visitor in result.movers:
-            cursor = conn.execute(
+        for cell, movers in by_cell.items():
+            people[cell] = conn.executemany(
                 "INSERT OR IGNORE INTO web_flow_seen(day, from_zone, to_zone, visitor) "
                 "VALUES (?, ?, ?, ?)",
-                (day, a, b, visitor),
-            )
-            people[(day, a, b)] += cursor.rowcount
+                movers,
+            ).rowcount
         conn.executemany(
             "INSERT INTO web_flow(day, from_zone, to_zone, n, visitors) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(day, from_zone, to_zone) DO UPDATE SET n = n + excluded.n, "

@@ -125,3 +125,30 @@ def test_flows_use_the_sync_counts_for_days_the_sync_has_counted(tmp_path) -> No
     assert chart.rows == [("a", "b", 12, 10)]
     assert "1 pair" in chart.note  # b -> c: 4 visitors < 5
     conn.close()
+
+
+def test_a_visitor_making_the_same_move_twice_counts_two_moves_and_one_person(tmp_path) -> None:
+    import sqlite3
+
+    from hub.store.migrations import apply_migrations
+    from hub.web.schema import COMPONENT, WEB_MIGRATIONS
+
+    back_and_forth = [
+        visit(f"{v:016x}", zone, start, 2)
+        for v in range(3)
+        for zone, start in (("hall", 0), ("room-2", 3), ("hall", 6), ("room-2", 9))
+    ]
+    results = []
+    for name, groups in (
+        ("bulk", [back_and_forth]),
+        ("each", [[e] for e in back_and_forth]),
+        ("pairs", [back_and_forth[i : i + 2] for i in range(0, 12, 2)]),
+    ):
+        conn = sqlite3.connect(tmp_path / f"{name}.db", isolation_level=None)
+        apply_migrations(conn, COMPONENT, WEB_MIGRATIONS)
+        for group in groups:
+            rollup_events(conn, [(e, None) for e in group], UTC)
+        results.append(sorted(conn.execute("SELECT from_zone, to_zone, n, visitors FROM web_flow")))
+        conn.close()
+    assert results[0] == [("hall", "room-2", 6, 3), ("room-2", "hall", 3, 3)]
+    assert results[1] == results[0] and results[2] == results[0]
