@@ -5,8 +5,8 @@ one queue. The writer takes the first waiting job, then every job queued meanwhi
 runs them inside one transaction and commits once: many small requests share one fsync,
 and a request is answered only after its commit. Consecutive ingest jobs share one
 savepoint and one call of the ingest hooks; every other write has its own savepoint.
-A job that fails rolls back alone; a commit that fails (disk full, read-only, corrupt) fails every
-job of its group with ``StoreUnavailableError`` and nothing of the group is stored.
+A job that fails rolls back alone; a commit that fails (disk full, read-only, corrupt)
+fails every job of its group with ``StoreUnavailableError`` and nothing of it is stored.
 """
 
 from __future__ import annotations
