@@ -472,9 +472,12 @@ class KioskApp(App):  # type: ignore[misc]
         return window_png(max_width)
 
     def on_stop(self) -> None:
-        """The window closes: a visitor's session ends here too (its event still goes out)."""
-        self._stopped = True  # kv rules cannot run once the app is gone: no more updates
+        """The window closes: no more updates (kv rules cannot run once the app is gone).
+
+        A session in progress gets no ``session_end``: the kiosk is going away, not the
+        visitor, and its last event already says when the session was last active.
+        """
+        self._stopped = True
         if self._ticker is not None:
             self._ticker.cancel()
-        self._emit(self.session.end_session())
         self.audio.stop()
