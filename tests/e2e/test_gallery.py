@@ -235,7 +235,8 @@ def test_a_whole_gallery_across_processes(
         timeout=60,
         check=True,
     ).stdout
-    assert exported.count(b"\n") == len(stored)
+    # (the store may have grown since: a kiosk closing ends its visitor's session)
+    assert exported.count(b"\n") == len(stored_event_ids(hub.db)) >= len(stored)
     for path in files_except(tmp_path, tmp_path / "traces"):
         data = path.read_bytes()
         leaked = [a for a in addresses if a in data]
