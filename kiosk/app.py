@@ -8,6 +8,7 @@ transition produces go to the hub link (``attach_link``), which puts them in the
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -69,8 +70,11 @@ class KioskRoot(FloatLayout):  # type: ignore[misc]
     def on_touch_down(self, touch: Any) -> bool:
         if touch.x < dp(CORNER_DP) and touch.y > self.top - dp(CORNER_DP):
             self._hold = Clock.schedule_once(lambda dt: self.app.open_technician(), CORNER_HOLD_S)
-        if self.app.visitor_touch():
-            return True  # the touch that wakes the attract loop does nothing else
+        warned = self.app.idle_left >= 0
+        if self.app.visitor_touch() or warned:
+            # the touch that wakes the attract loop, or answers "still there?", does
+            # nothing else (it must not press a button under the finger)
+            return True
         return bool(super().on_touch_down(touch))
 
     def on_touch_up(self, touch: Any) -> bool:
@@ -90,6 +94,7 @@ class KioskApp(App):  # type: ignore[misc]
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
     audio_playing = BooleanProperty(False)
+    idle_left = NumericProperty(-1)  # seconds before an idle session ends; -1: no warning
     exhibition_title = StringProperty("")
     font_scale = NumericProperty(1.0)
     bg = ColorProperty(CALM["bg"])
@@ -169,6 +174,7 @@ class KioskApp(App):  # type: ignore[misc]
         self.home.on_query = self._query_changed
         root = KioskRoot(self)
         root.add_widget(self.sm)
+        root.add_widget(Factory.IdleBanner())
         self._load_content()
         self.sm.transition.duration = 0
         self._apply()
@@ -253,6 +259,8 @@ class KioskApp(App):  # type: ignore[misc]
             return
         now = self.clock()
         self._emit(self.session.tick(now))
+        left = self.session.idle_warning(now)
+        self.idle_left = -1 if left is None else math.ceil(left)
         if self.session.screen == "attract":
             self.promote_content()
             lang = self.session.attract_language(now)
@@ -296,6 +304,7 @@ class KioskApp(App):  # type: ignore[misc]
             return False
         was_attract = self.session.screen == "attract"
         self._emit(self.session.touch(self.clock()))
+        self.idle_left = -1
         self._apply()
         return was_attract
 

@@ -34,6 +34,7 @@ Action = Literal[
 BrowseMode = Literal["rooms", "themes", "search"]
 
 DEFAULT_IDLE_TIMEOUT_S: Final = 90.0
+IDLE_WARNING_S: Final = 10.0  # "still there?" shows this long before the session ends
 ATTRACT_LANGUAGE_PERIOD_S: Final = 3.0
 HISTORY_LIMIT: Final = 32
 
@@ -120,6 +121,14 @@ class Session:
         """The language the attract loop shows "touch to start" in at ``now`` (cycles)."""
         index = int(now // period_s) % len(self.languages)
         return self.languages[index]
+
+    def idle_warning(self, now: float) -> float | None:
+        """Seconds left before an idle session ends, during its last ``IDLE_WARNING_S``."""
+        if not self.in_session:
+            return None
+        left = self.idle_timeout_s - (now - self.last_activity)
+        warn_for = min(IDLE_WARNING_S, self.idle_timeout_s / 3)
+        return max(0.0, left) if left <= warn_for else None
 
     def idle_for(self, now: float) -> float:
         """Seconds since the last visitor action (0 outside a session)."""

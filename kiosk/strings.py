@@ -23,6 +23,7 @@ LANGUAGE_NAMES: Final[dict[str, str]] = {
 
 _WORDS: Final[dict[str, dict[str, str]]] = {
     "en": {
+        "still_there": "Still there? Touch the screen to continue",
         "touch": "Touch the screen to start",
         "rooms": "Rooms",
         "themes": "Themes",
@@ -45,6 +46,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "artworks": "artworks",
     },
     "fr": {
+        "still_there": "Toujours là ? Touchez l'écran pour continuer",
         "touch": "Touchez l'écran pour commencer",
         "rooms": "Salles",
         "themes": "Thèmes",
@@ -67,6 +69,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "artworks": "œuvres",
     },
     "de": {
+        "still_there": "Noch da? Berühren Sie den Bildschirm",
         "touch": "Berühren Sie den Bildschirm",
         "rooms": "Räume",
         "themes": "Themen",
@@ -89,6 +92,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "artworks": "Werke",
     },
     "es": {
+        "still_there": "¿Sigue ahí? Toque la pantalla para continuar",
         "touch": "Toque la pantalla para empezar",
         "rooms": "Salas",
         "themes": "Temas",
@@ -111,6 +115,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "artworks": "obras",
     },
     "it": {
+        "still_there": "Ancora qui? Tocca lo schermo per continuare",
         "touch": "Tocca lo schermo per iniziare",
         "rooms": "Sale",
         "themes": "Temi",
@@ -133,6 +138,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "artworks": "opere",
     },
     "nl": {
+        "still_there": "Nog daar? Raak het scherm aan om verder te gaan",
         "touch": "Raak het scherm aan om te beginnen",
         "rooms": "Zalen",
         "themes": "Thema's",

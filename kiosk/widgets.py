@@ -163,3 +163,4 @@ class ArtworkCard(ButtonBehavior, BoxLayout):  # type: ignore[misc]
     title = StringProperty("")
     subtitle = StringProperty("")
     thumb = StringProperty("")
+

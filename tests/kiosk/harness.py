@@ -257,6 +257,7 @@ class Driver:
             "link": app.link.device.state.value if app.link is not None else None,
             "paired": s.paired,
             "query": app.home.ids.query.text,
+            "idle_left": app.idle_left,
             "keyboard_shown": any(
                 type(w).__name__ == "VKeyboard" for w in app.root_window.children
             ),

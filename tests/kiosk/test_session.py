@@ -109,6 +109,16 @@ def test_idle_timeout_ends_the_session_and_forgets_everything() -> None:
     assert s.session_id not in (None, first)
 
 
+def test_still_there_warning_shows_in_the_last_seconds_and_a_touch_clears_it() -> None:
+    s = make(idle=60.0)
+    assert s.idle_warning(0.0) is None
+    s.touch(0.0)
+    assert s.idle_warning(49.0) is None
+    assert s.idle_warning(52.5) == pytest.approx(7.5)
+    s.touch(53.0)
+    assert s.idle_warning(54.0) is None
+
+
 def test_activity_postpones_the_idle_timeout() -> None:
     s = make(idle=60.0)
     s.touch(0.0)

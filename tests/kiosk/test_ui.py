@@ -258,7 +258,9 @@ def test_info_screen_shows_practical_information(fresh: KioskProcess, tmp_path: 
     assert fresh.send("tap", text="‹  Back")["screen"] == "home"
 
 
-def test_idle_timeout_returns_to_attract_and_forgets_the_session(fresh: KioskProcess) -> None:
+def test_idle_timeout_warns_then_returns_to_attract_and_forgets_the_session(
+    fresh: KioskProcess, tmp_path: Path
+) -> None:
     fresh.send("tap", x=640, y=400)
     fresh.send("tap", text="FR")
     fresh.send("tap", text="A+")
@@ -266,8 +268,19 @@ def test_idle_timeout_returns_to_attract_and_forgets_the_session(fresh: KioskPro
     session = started["session"]
     # (the margin leaves room for a slow machine: real time passes too)
     waiting = fresh.send("advance", seconds=IDLE_S - 20)
-    assert waiting["screen"] == "artwork"
-    after = fresh.send("advance", seconds=21)
+    assert waiting["screen"] == "artwork" and waiting["idle_left"] == -1
+    plain = shot(fresh, tmp_path, "reading")
+    warned = fresh.send("advance", seconds=15)  # the last seconds: "still there?"
+    assert warned["screen"] == "artwork" and 0 <= warned["idle_left"] <= 10
+    banner = shot(fresh, tmp_path, "still-there")
+    bottom = (int(WINDOW[0] * 0.3), int(WINDOW[1] * 0.85), int(WINDOW[0] * 0.7), WINDOW[1])
+    assert difference(plain.crop(bottom), banner.crop(bottom)) > 10
+    answered = fresh.send("tap", x=640, y=200)  # on the painting: "still there" answered
+    assert answered["idle_left"] == -1 and answered["screen"] == "artwork"
+    assert answered["zoom_scale"] == 1.0  # and the touch did nothing else
+    waiting = fresh.send("advance", seconds=IDLE_S - 8)  # idle again, into the warning
+    assert waiting["screen"] == "artwork" and waiting["idle_left"] >= 0
+    after = fresh.send("advance", seconds=21)  # past the end
     assert after["screen"] == "attract" and after["session"] is None
     assert (after["language"], after["large_text"]) == ("en", False)
     ended = [n for n in new_notes(waiting, after)]
