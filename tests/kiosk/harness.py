@@ -216,6 +216,11 @@ class Driver:
             await asyncio.sleep(0.6)  # the search waits for typing to pause
             await self.settle()
             return self.state()
+        if cmd == "next_slide":  # what the attract loop's 7-second timer does
+            app.attract.next_slide()
+            await asyncio.sleep(1.5)  # the cross-fade
+            await self.settle()
+            return self.state()
         if cmd == "advance":
             self.clock.offset += float(c["seconds"])
             app.tick()
@@ -258,6 +263,7 @@ class Driver:
             "paired": s.paired,
             "query": app.home.ids.query.text,
             "idle_left": app.idle_left,
+            "caption": app.attract.caption,
             "keyboard_shown": any(
                 type(w).__name__ == "VKeyboard" for w in app.root_window.children
             ),

@@ -125,6 +125,19 @@ def test_attract_loop_shows_a_full_screen_artwork(fresh: KioskProcess, tmp_path:
     assert brightness(region(img, (0, 0, 1, 0.4))) > 120
 
 
+def test_attract_loop_cross_fades_to_the_next_artwork(fresh: KioskProcess, tmp_path: Path) -> None:
+    before = fresh.send("state")
+    first = shot(fresh, tmp_path, "slide-1")
+    moved = fresh.send("next_slide")
+    second = shot(fresh, tmp_path, "slide-2")
+    assert moved["screen"] == "attract" and moved["session"] is None
+    captions = [f"{a.title['en']} — {a.artist}" for a in MANIFEST.artworks]
+    following = captions[(captions.index(before["caption"]) + 1) % len(captions)]
+    assert moved["caption"] == following
+    painting = (0, 0, WINDOW[0], int(WINDOW[1] * 0.5))
+    assert difference(first.crop(painting), second.crop(painting)) > 10
+
+
 def test_a_whole_visit_from_attract_to_idle_reset(fresh: KioskProcess, tmp_path: Path) -> None:
     """attract → home → artwork → zoom → language → info → idle: each a different screen."""
     shots = {"attract": shot(fresh, tmp_path, "1-attract")}
