@@ -1,15 +1,24 @@
 """Analytics page queries over months of synthetic events: p95 per query (target < 200 ms).
 
-Builds the rollup tables the way the ingest hook does (``hub.web.rollup.accumulate`` then
-``hub.web.rollup_store.apply_delta``), one group per day of generated events, then times
-every query of the analytics page and the overview over several date ranges.
+Builds the rollup tables the way the rollup follower counts (``hub.web.rollup.accumulate``
+then ``hub.web.rollup_store.apply_delta``), one group per day of generated events, then
+times every query of the analytics page and the overview over several date ranges.
+
+Then (``--follow-events``, 0 to skip) the cost of keeping the rollups while ingesting:
+8 tasks ``Store.ingest`` batches of 100 (no HTTP) into a real store (WAL,
+synchronous=FULL) three ways: no rollups, the former ingest hook (counting inside each
+ingest commit), and the rollup follower (``hub.web.follower``, after commit): events/s
+answered, events/s until the rollups hold every event, CPU per event, and whether the
+hook's and the follower's rollup tables are identical.
 
     .venv/bin/python bench/dashboard.py [--events 10000000] [--days 180] [--repeat 40]
+                                        [--follow-events 64000]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import sqlite3
 import statistics
@@ -24,8 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hub.client.events import Event, Interaction, Occupancy, Visit
 from hub.store.migrations import apply_migrations
 from hub.web import analytics
+from hub.web.follower import RollupFollower
 from hub.web.rollup import accumulate_all
-from hub.web.rollup_store import apply_delta
+from hub.web.rollup_store import FlowMemory, apply_delta, rollup_rows
 from hub.web.schema import COMPONENT, WEB_MIGRATIONS
 
 TARGET_MS = 200.0
@@ -70,6 +80,7 @@ def day_events(day: date, n: int, rng: random.Random) -> list[Event]:
 def build(conn: sqlite3.Connection, total: int, days: int, first: date) -> tuple[int, float]:
     rng = random.Random(7)
     per_day = total // days
+    memory = FlowMemory()  # as the follower keeps it
     made = 0
     started = time.perf_counter()
     for d in range(days):
@@ -77,12 +88,89 @@ def build(conn: sqlite3.Connection, total: int, days: int, first: date) -> tuple
         made += len(events)
         delta = accumulate_all(((e, None) for e in events), UTC)
         conn.execute("BEGIN")
-        apply_delta(conn, delta)
+        changes = apply_delta(conn, delta, memory)
         conn.execute("COMMIT")
+        memory.update(changes)
         if d % 30 == 29:
             rate = made / (time.perf_counter() - started)
             print(f"  {d + 1} days, {made:,} events ({rate:,.0f} events/s)", flush=True)
     return made, time.perf_counter() - started
+
+
+TABLES = ("web_zone_hour", "web_dwell", "web_kiosk_artwork", "web_kiosk_language", "web_flow",
+          "web_day")
+
+
+async def _ingest_run(
+    path: Path, mode: str, batches: list[list[list[object]]]
+) -> dict[str, object]:
+    from hub.store import Store
+
+    async with Store(path) as store:
+        await store.run_write(lambda c: apply_migrations(c, COMPONENT, WEB_MIGRATIONS))
+        follower = RollupFollower(store, UTC) if mode == "follower" else None
+        if mode == "hook":
+            store.add_ingest_hook(lambda conn, rows: rollup_rows(conn, rows, UTC))
+        if follower is not None:
+            await follower.start()
+
+        async def client(mine: list[list[object]]) -> None:
+            for batch in mine:
+                await store.ingest(batch)  # type: ignore[arg-type]
+
+        cpu = time.process_time()
+        started = time.perf_counter()
+        await asyncio.gather(*(client(b) for b in batches))
+        answered = time.perf_counter() - started
+        if follower is not None:
+            await follower.catch_up()
+        counted = time.perf_counter() - started
+        cpu_s = time.process_time() - cpu
+        if follower is not None:
+            await follower.stop()
+        with store.read() as conn:
+            # dwell sums compared to the microsecond: groups add floats in another order
+            tables = {
+                t: sorted(
+                    tuple(round(v, 6) if isinstance(v, float) else v for v in row)
+                    for row in conn.execute(f"SELECT * FROM {t}")  # noqa: S608
+                )
+                for t in TABLES
+            }
+    return {"answered": answered, "counted": counted, "cpu": cpu_s, "tables": tables}
+
+
+def follow_bench(events: int, folder: Path) -> None:
+    """Store.ingest with no rollups, with the former ingest hook, with the follower."""
+    from hub.api.events import event_row
+    from hub.devices.registry import Device
+
+    device = Device(id="bench", kind="kiosk", name="bench", zone="hall", created="",
+                    last_seen=None, version=None, content_version=None, status=None,
+                    revoked=None)
+    rng = random.Random(11)
+    made = day_events(date.today(), events, rng)
+    rows = [event_row(e, device, "bench") for e in made]
+    rows = rows[: len(rows) // 800 * 800]
+    per = len(rows) // 8
+    batches = [[rows[c * per + i : c * per + i + 100] for i in range(0, per, 100)]
+               for c in range(8)]
+    print(f"\nrollups while ingesting {len(rows):,} events (8 tasks x batches of 100, "
+          "Store.ingest, no HTTP, WAL synchronous=FULL)")
+    print(f"{'rollups':<28}{'answered/s':>12}{'counted/s':>12}{'CPU us/ev':>11}{'lag ms':>9}")
+    results = {}
+    for mode in ("none", "hook", "follower"):
+        r = asyncio.run(_ingest_run(folder / f"{mode}.db", mode, batches))
+        results[mode] = r
+        answered = float(r["answered"])  # type: ignore[arg-type]
+        counted = float(r["counted"])  # type: ignore[arg-type]
+        label = {"none": "none (store alone)", "hook": "ingest hook (in the commit)",
+                 "follower": "follower (after commit)"}[mode]
+        print(f"{label:<28}{len(rows) / answered:>12,.0f}{len(rows) / counted:>12,.0f}"
+              f"{float(r['cpu']) * 1e6 / len(rows):>11.1f}"  # type: ignore[arg-type]
+              f"{(counted - answered) * 1000:>9.0f}")
+    same = results["hook"]["tables"] == results["follower"]["tables"]
+    print(f"hook and follower rollup tables identical (sums to 1e-6): {'yes' if same else 'NO'}")
 
 
 def p95(samples: list[float]) -> float:
@@ -95,6 +183,8 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--db", type=Path, help="keep the database here (default: a temp dir)")
+    parser.add_argument("--follow-events", type=int, default=64_000,
+                        help="events of the ingest-with-rollups comparison (0: skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "hub.db"
@@ -106,8 +196,7 @@ def main() -> int:
         print(f"building rollups from {args.events:,} synthetic events over {args.days} days")
         made, seconds = build(conn, args.events, args.days, first)
         print(f"built from {made:,} events in {seconds:.1f} s ({made / seconds:,.0f} events/s)")
-        for table in ("web_zone_hour", "web_dwell", "web_kiosk_artwork", "web_kiosk_language",
-                      "web_flow", "web_day"):
+        for table in TABLES:
             rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
             print(f"  {table}: {rows:,} rows")
         print(f"  database: {path.stat().st_size / 1e6:.1f} MB")
@@ -132,7 +221,10 @@ def main() -> int:
                 print(f"{name:<12}{span:>7}d{statistics.median(samples):>10.2f}{q95:>10.2f}"
                       f"{q95 / TARGET_MS:>8.3f}")
         reader.close()
-    print(f"\nworst p95: {worst:.2f} ms; target {TARGET_MS:.0f} ms; ratio {worst / TARGET_MS:.3f}")
+        print(f"\nworst p95: {worst:.2f} ms; target {TARGET_MS:.0f} ms; "
+              f"ratio {worst / TARGET_MS:.3f}")
+        if args.follow_events > 0:
+            follow_bench(args.follow_events, Path(tmp))
     return 0
 
 

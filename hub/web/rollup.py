@@ -1,9 +1,14 @@
 """Analytics rollups, the pure part: events in, counter increments out.
 
-The ingest hook (``hub.web.rollup_store``) feeds each committed group of new events
-through :func:`accumulate` and adds the resulting :class:`RollupDelta` to the rollup
-tables, in the same transaction. The analytics page then reads small tables
-(per day and hour) instead of scanning the raw event log.
+The rollup follower (``hub.web.follower``) reads committed events after its cursor,
+feeds them through :func:`accumulate` and adds the resulting :class:`RollupDelta` to
+the rollup tables (``hub.web.rollup_store``), moving its cursor in the same
+transaction. The analytics page then reads small tables (per day and hour) instead of
+scanning the raw event log.
+
+The follower decodes stored bodies into the light records below (:data:`Record`): only
+the fields the rollups use, no validation (the hub validated them at ingest), and a
+visit whose pseudonym was purged (``"visitor": null``) still decodes.
 
 Days and hours are those of the hub's local time (``tz=None``) so that charts follow
 the gallery's opening hours; tests and benchmarks pass a fixed ``tz``.
@@ -17,6 +22,8 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Final, NamedTuple
+
+import msgspec
 
 from hub.client.events import Event, Interaction, Occupancy, Visit
 from hub.sync.flows import DEFAULT_MAX_GAP
@@ -58,18 +65,74 @@ class RollupDelta:
         return not (self.zone_hour or self.dwell or self.kiosk or self.visits)
 
 
-def _local(moment: datetime, tz: tzinfo | None) -> datetime:
-    return moment.astimezone(tz)
+class VisitRecord(msgspec.Struct, frozen=True, tag_field="type", tag="visit"):
+    """A stored visit as the rollups read it; ``visitor`` is None once purged."""
+
+    zone: str
+    start: datetime
+    end: datetime
+    dwell_s: float
+    visitor: str | None = None
+
+
+class OccupancyRecord(msgspec.Struct, frozen=True, tag_field="type", tag="occupancy"):
+    """A stored occupancy as the rollups read it."""
+
+    zone: str
+    start: datetime
+    peak: int
+
+
+class InteractionRecord(msgspec.Struct, frozen=True, tag_field="type", tag="interaction"):
+    """A stored interaction as the rollups read it."""
+
+    ts: datetime
+    action: str
+    artwork: str | None = None
+    language: str | None = None
+
+
+Record = VisitRecord | OccupancyRecord | InteractionRecord
+#: what :func:`accumulate` takes: a wire event or a stored record
+Countable = Event | Record
+
+record_decoder: Final = msgspec.json.Decoder(Record)
+records_decoder: Final = msgspec.json.Decoder(list[Record])
+
+
+# (tz, quarter hour since the epoch) -> (local day, local hour). Every UTC offset and
+# every change of offset falls on a quarter hour, so one conversion serves a quarter hour.
+_QUARTER_S: Final = 900
+_DAY_HOUR: dict[tuple[tzinfo | None, int], tuple[str, int]] = {}
+
+
+def day_hour(
+    moment: datetime, tz: tzinfo | None, timestamp: float | None = None
+) -> tuple[str, int]:
+    """The local day (``YYYY-MM-DD``) and hour of an aware ``moment`` in ``tz`` (None: local)."""
+    key = (tz, int((moment.timestamp() if timestamp is None else timestamp) // _QUARTER_S))
+    hit = _DAY_HOUR.get(key)
+    if hit is None:
+        local = moment.astimezone(tz)
+        hit = (local.date().isoformat(), local.hour)
+        if len(_DAY_HOUR) >= 4096:
+            _DAY_HOUR.clear()
+        _DAY_HOUR[key] = hit
+    return hit
 
 
 def accumulate(
-    delta: RollupDelta, event: Event, zone: str | None = None, tz: tzinfo | None = None
+    delta: RollupDelta, event: Countable, zone: str | None = None, tz: tzinfo | None = None
 ) -> None:
-    """Add one event to ``delta``. ``zone`` is the stored zone (the kiosk's, for interactions)."""
-    if isinstance(event, Visit):
-        start = _local(event.start, tz)
-        day = start.date().isoformat()
-        key = (day, start.hour, event.zone)
+    """Add one event to ``delta``. ``zone`` is the stored zone (the kiosk's, for interactions).
+
+    A visit without pseudonym (purged) counts in the zone and dwell charts, not in the
+    flows nor in the day's distinct visitors.
+    """
+    if isinstance(event, Visit | VisitRecord):
+        start_ts = event.start.timestamp()
+        day, hour = day_hour(event.start, tz, start_ts)
+        key = (day, hour, event.zone)
         cell = delta.zone_hour.get(key)
         if cell is None:
             delta.zone_hour[key] = [1.0, event.dwell_s, 0.0]
@@ -77,26 +140,25 @@ def accumulate(
             cell[0] += 1.0
             cell[1] += event.dwell_s
         delta.dwell[(day, event.zone, dwell_bucket(event.dwell_s))] += 1
+        if event.visitor is None:
+            return
         delta.visits.append(
-            VisitStep(
-                event.visitor, event.zone, event.start.timestamp(), event.end.timestamp(), day
-            )
+            VisitStep(event.visitor, event.zone, start_ts, event.end.timestamp(), day)
         )
-    elif isinstance(event, Occupancy):
-        start = _local(event.start, tz)
-        key = (start.date().isoformat(), start.hour, event.zone)
+    elif isinstance(event, Occupancy | OccupancyRecord):
+        key = (*day_hour(event.start, tz), event.zone)
         cell = delta.zone_hour.get(key)
         if cell is None:
             delta.zone_hour[key] = [0.0, 0.0, float(event.peak)]
         else:
             cell[2] = max(cell[2], float(event.peak))
-    elif isinstance(event, Interaction):
-        day = _local(event.ts, tz).date().isoformat()
+    elif isinstance(event, Interaction | InteractionRecord):
+        day = day_hour(event.ts, tz)[0]
         delta.kiosk[(day, event.artwork or "", event.language or "", event.action)] += 1
 
 
 def accumulate_all(
-    events: Iterable[tuple[Event, str | None]], tz: tzinfo | None = None
+    events: Iterable[tuple[Countable, str | None]], tz: tzinfo | None = None
 ) -> RollupDelta:
     """A delta for many ``(event, stored zone)`` pairs."""
     delta = RollupDelta()

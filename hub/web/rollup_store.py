@@ -1,19 +1,34 @@
-"""Analytics rollups, the SQLite part: the ingest hook and bulk (re)building.
+"""Analytics rollups, the SQLite part: counting groups of events into the rollup tables.
 
-The hook runs inside the store's ingest transaction (``Store.add_ingest_hook``), so a
-committed event is counted exactly once, and a duplicate (not passed to hooks) never.
+The rollup follower (``hub.web.follower``) calls :func:`rollup_events` for each chunk
+of the event log after its cursor and moves the cursor in the same transaction, so a
+committed event is counted exactly once (a duplicate is never stored, never counted).
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import tzinfo
-from typing import Protocol
+from typing import NamedTuple, Protocol
+
+import msgspec
 
 from hub.client.events import Event
-from hub.web.rollup import Last, RollupDelta, accumulate_all, count_flows
+from hub.web.rollup import (
+    Countable,
+    Last,
+    Record,
+    RollupDelta,
+    accumulate_all,
+    count_flows,
+    record_decoder,
+    records_decoder,
+)
+
+log = logging.getLogger(__name__)
 
 
 class _HasEvent(Protocol):
@@ -24,8 +39,14 @@ class _HasEvent(Protocol):
     def event(self) -> Event: ...
 
 
-def apply_delta(conn: sqlite3.Connection, delta: RollupDelta) -> None:
-    """Add a delta to the rollup tables (flows included), on the writer connection."""
+def apply_delta(
+    conn: sqlite3.Connection, delta: RollupDelta, memory: FlowMemory | None = None
+) -> FlowChanges:
+    """Add a delta to the rollup tables (flows included), on the writer connection.
+
+    ``memory`` is the flow memory as committed (read from the table when None); the
+    changes returned are for :meth:`FlowMemory.update` once this transaction commits.
+    """
     if delta.zone_hour:
         conn.executemany(
             "INSERT INTO web_zone_hour(day, hour, zone, visits, dwell_s, peak) "
@@ -46,7 +67,8 @@ def apply_delta(conn: sqlite3.Connection, delta: RollupDelta) -> None:
     if delta.kiosk:
         _apply_kiosk(conn, delta)
     if delta.visits:
-        _apply_flows(conn, delta)
+        return _apply_flows(conn, delta, memory if memory is not None else FlowMemory.load(conn))
+    return NO_CHANGES
 
 
 def _apply_kiosk(conn: sqlite3.Connection, delta: RollupDelta) -> None:
@@ -75,18 +97,67 @@ def _apply_kiosk(conn: sqlite3.Connection, delta: RollupDelta) -> None:
     )
 
 
-def _apply_flows(conn: sqlite3.Connection, delta: RollupDelta) -> None:
-    visitors = sorted({v.visitor for v in delta.visits})
-    last: dict[str, Last] = {}
-    for offset in range(0, len(visitors), 500):
-        chunk = visitors[offset : offset + 500]
-        marks = ",".join("?" * len(chunk))
-        for visitor, zone, start, end, day in conn.execute(
-            "SELECT visitor, zone, start, end_, day FROM web_flow_last "  # noqa: S608
-            f"WHERE visitor IN ({marks})",
-            chunk,
-        ):
-            last[visitor] = Last(zone, start, end, day)
+class FlowMemory:
+    """The flow counter's memory: the latest visit of each pseudonym of the current day.
+
+    Kept in memory by the follower (rebuilt from ``web_flow_memory`` at start) and
+    persisted as an append-only log, so that writing it touches the end of one table
+    instead of a random page per pseudonym. Change it only after the transaction that
+    wrote the log has committed (:meth:`update`).
+    """
+
+    __slots__ = ("last", "oldest_day")
+
+    def __init__(self, last: dict[str, Last] | None = None) -> None:
+        self.last: dict[str, Last] = dict(last or {})
+        self.oldest_day: str | None = min((v.day for v in self.last.values()), default=None)
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection) -> FlowMemory:
+        """The memory as ``web_flow_memory`` holds it (later rows win)."""
+        last = {
+            visitor: Last(zone, start, end, day)
+            for visitor, zone, start, end, day in conn.execute(
+                "SELECT visitor, zone, start, end_, day FROM web_flow_memory ORDER BY id"
+            )
+        }
+        return cls(last)
+
+    def compact(self, conn: sqlite3.Connection) -> None:
+        """Rewrite the log with one row per pseudonym (at start, on the writer)."""
+        conn.execute("DELETE FROM web_flow_memory")
+        conn.executemany(
+            "INSERT INTO web_flow_memory(visitor, zone, start, end_, day) VALUES (?, ?, ?, ?, ?)",
+            [(k, v.zone, v.start, v.end, v.day) for k, v in self.last.items()],
+        )
+
+    def update(self, changes: FlowChanges) -> None:
+        """Take the changes of a committed group."""
+        self.last.update(changes.last)
+        for day in (v.day for v in changes.last.values()):
+            if self.oldest_day is None or day < self.oldest_day:
+                self.oldest_day = day
+        newest, oldest = changes.newest, self.oldest_day
+        if newest is not None and oldest is not None and oldest < newest:
+            self.last = {k: v for k, v in self.last.items() if v.day >= newest}
+            self.oldest_day = min((v.day for v in self.last.values()), default=None)
+
+
+class FlowChanges(NamedTuple):
+    """What one group changed in the flow memory (applied after its commit)."""
+
+    last: dict[str, Last]
+    newest: str | None  # the group's newest visit day: memory of earlier days is dropped
+
+
+NO_CHANGES = FlowChanges({}, None)
+
+
+def _apply_flows(
+    conn: sqlite3.Connection, delta: RollupDelta, memory: FlowMemory
+) -> FlowChanges:
+    known = memory.last
+    last = {v.visitor: known[v.visitor] for v in delta.visits if v.visitor in known}
     result = count_flows(last, delta.visits)
     if result.flows:
         # distinct pseudonyms per cell: the k-anonymity rule counts people, not moves
@@ -113,41 +184,134 @@ def _apply_flows(conn: sqlite3.Connection, delta: RollupDelta) -> None:
             "ON CONFLICT(day) DO UPDATE SET visitors = visitors + excluded.visitors",
             list(result.new_visitors.items()),
         )
+    # only the pseudonyms whose latest visit changed: an append at the end of the log
+    changed = {k: v for k, v in result.last.items() if last.get(k) != v}
     conn.executemany(
-        "INSERT INTO web_flow_last(visitor, zone, start, end_, day) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT(visitor) DO UPDATE SET zone = excluded.zone, start = excluded.start, "
-        "end_ = excluded.end_, day = excluded.day",
-        [(k, v.zone, v.start, v.end, v.day) for k, v in result.last.items()],
+        "INSERT INTO web_flow_memory(visitor, zone, start, end_, day) VALUES (?, ?, ?, ?, ?)",
+        [(k, v.zone, v.start, v.end, v.day) for k, v in changed.items()],
     )
     # The flow memory keeps pseudonyms of the latest day only (they rotate daily).
     newest = max(v.day for v in delta.visits)
-    conn.execute("DELETE FROM web_flow_last WHERE day < ?", (newest,))
-    conn.execute("DELETE FROM web_flow_seen WHERE day < ?", (newest,))
+    oldest = min(
+        (d for d in (memory.oldest_day, *(v.day for v in changed.values())) if d is not None),
+        default=None,
+    )
+    if oldest is not None and oldest < newest:  # a new day: rare, a scan is fine
+        conn.execute("DELETE FROM web_flow_memory WHERE day < ?", (newest,))
+        conn.execute("DELETE FROM web_flow_seen WHERE day < ?", (newest,))
+    return FlowChanges(changed, newest)
+
+
+def rollup_events(
+    conn: sqlite3.Connection,
+    events: Iterable[tuple[Countable, str | None]],
+    tz: tzinfo | None = None,
+    memory: FlowMemory | None = None,
+) -> FlowChanges:
+    """Count a group of ``(event, stored zone)`` pairs into the rollups, on the writer.
+
+    What the follower does with each chunk of the log; tests and benchmarks call it
+    directly. With ``memory`` None the flow memory is read from its table.
+    """
+    delta = accumulate_all(events, tz)
+    if delta.is_empty():
+        return NO_CHANGES
+    return apply_delta(conn, delta, memory)
+
+
+# the flow memory of the last connection rollup_rows counted on (one at a time)
+_HOOK_MEMORY: list[tuple[sqlite3.Connection, FlowMemory]] = []
 
 
 def rollup_rows(
     conn: sqlite3.Connection, rows: Sequence[_HasEvent], tz: tzinfo | None = None
 ) -> None:
-    """The ingest hook's body: count committed events into the rollups."""
-    delta = accumulate_all(((row.event, row.zone) for row in rows), tz)
-    if not delta.is_empty():
-        apply_delta(conn, delta)
+    """Count already decoded rows (e.g. ``StoredEvent``) into the rollups at once.
 
-
-def rollup_events(
-    conn: sqlite3.Connection,
-    events: Iterable[tuple[Event, str | None]],
-    tz: tzinfo | None = None,
-) -> None:
-    """Count many events at once (bulk build, benchmarks); same result as the hook."""
-    delta = accumulate_all(events, tz)
-    if not delta.is_empty():
-        apply_delta(conn, delta)
+    The body of the former ingest hook, kept to compare its cost (``bench/ingest.py``):
+    the hub counts with the follower (``hub.web.follower``) instead. The flow memory is
+    kept per connection here and changed before the commit, so a rolled back group
+    leaves it ahead of the tables: not for the hub's use.
+    """
+    if _HOOK_MEMORY and _HOOK_MEMORY[0][0] is conn:
+        memory = _HOOK_MEMORY[0][1]
+    else:
+        memory = FlowMemory.load(conn)
+        _HOOK_MEMORY[:] = [(conn, memory)]
+    memory.update(rollup_events(conn, ((row.event, row.zone) for row in rows), tz, memory))
 
 
 def clear_rollups(conn: sqlite3.Connection) -> None:
     """Empty every rollup table (before a rebuild from the event log)."""
     tables = ("web_zone_hour", "web_dwell", "web_kiosk_artwork", "web_kiosk_language",
               "web_flow", "web_day")
-    for table in (*tables, "web_flow_last", "web_flow_seen"):
+    for table in (*tables, "web_flow_memory", "web_flow_seen"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608
+    conn.execute("UPDATE web_rollup_cursor SET seq = 0")
+
+
+class FollowResult(NamedTuple):
+    """What one follower step did (returned by :func:`follow_log` after its commit)."""
+
+    cursor: int  # the seq of the last event counted
+    counted: int  # events read from the log (undecodable ones included)
+    skipped: int  # events whose body could not be read
+    changes: FlowChanges
+    more: bool  # the log holds more events after ``cursor`` than this step read
+
+
+def read_cursor(conn: sqlite3.Connection) -> int:
+    """The seq of the last event counted into the rollups."""
+    row = conn.execute("SELECT seq FROM web_rollup_cursor WHERE one = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _decode(bodies: list[str]) -> tuple[list[Record | None], int]:
+    try:
+        return list(records_decoder.decode("[" + ",".join(bodies) + "]")), 0
+    except msgspec.DecodeError:
+        pass
+    out: list[Record | None] = []
+    skipped = 0
+    for body in bodies:
+        try:
+            out.append(record_decoder.decode(body))
+        except msgspec.DecodeError as exc:
+            out.append(None)
+            skipped += 1
+            log.warning("analytics: a stored event could not be read (%s); not counted", exc)
+    return out, skipped
+
+
+def follow_log(
+    conn: sqlite3.Connection, memory: FlowMemory, tz: tzinfo | None, limit: int
+) -> FollowResult:
+    """Count up to ``limit`` events after the cursor and move it, in the caller's transaction.
+
+    Runs on the writer connection (``Store.run_write``): the counts and the cursor commit
+    together, so each event is counted exactly once. Should the log's highest seq be
+    below the cursor, the whole log was deleted since (retention) and SQLite reuses seqs:
+    counting starts again at its beginning.
+    """
+    stored = cursor = read_cursor(conn)
+    top = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
+    if top < cursor:
+        log.info("analytics: the event log restarted below the cursor; counting from its start")
+        cursor = 0
+    rows = conn.execute(
+        "SELECT seq, zone, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (cursor, limit)
+    ).fetchall()
+    if not rows:
+        if cursor != stored:
+            conn.execute("UPDATE web_rollup_cursor SET seq = ? WHERE one = 1", (cursor,))
+        return FollowResult(cursor, 0, 0, NO_CHANGES, more=False)
+    records, skipped = _decode([r[2] for r in rows])
+    changes = rollup_events(
+        conn,
+        ((rec, row[1]) for rec, row in zip(records, rows, strict=True) if rec is not None),
+        tz,
+        memory,
+    )
+    last = int(rows[-1][0])
+    conn.execute("UPDATE web_rollup_cursor SET seq = ? WHERE one = 1", (last,))
+    return FollowResult(last, len(rows), skipped, changes, more=last < top)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,11 +17,10 @@ from aiohttp import web
 
 from cimaise.errors import ContentError
 from hub.keys import CONTENT, SETTINGS, STORE
-from hub.store import StoredEvent
 from hub.store.migrations import apply_migrations
 from hub.web import auth, content_edit, site_settings
+from hub.web.follower import RollupFollower
 from hub.web.render import make_environment
-from hub.web.rollup_store import rollup_rows
 from hub.web.schema import COMPONENT, WEB_MIGRATIONS
 from hub.web.state import WEB, WebState
 from hub.web.views import analytics, content, devices, overview, sync, zones
@@ -45,7 +43,7 @@ async def admin_root(request: web.Request) -> web.StreamResponse:
 
 
 async def web_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: the web tables, the page's state, the analytics ingest hook."""
+    """Cleanup context: the web tables, the page's state, the analytics rollup follower."""
     store = app[STORE]
     await store.run_write(lambda c: apply_migrations(c, COMPONENT, WEB_MIGRATIONS))
     state = app.get(WEB)
@@ -62,16 +60,14 @@ async def web_ctx(app: web.Application) -> AsyncIterator[None]:
         app[SETTINGS] = effective
     state.templates.globals["site_name"] = stored.get("site_name") or ""
     await _follow_edited_content(app)
-    tz = state.tz
-
-    def hook(conn: sqlite3.Connection, rows: list[StoredEvent]) -> None:
-        rollup_rows(conn, rows, tz)
-
-    remove = store.add_ingest_hook(hook)
+    follower = RollupFollower(store, state.tz)
+    await follower.start()
+    state.follower = follower
     try:
         yield
     finally:
-        remove()
+        state.follower = None
+        await follower.stop()
 
 
 async def _follow_edited_content(app: web.Application) -> None:

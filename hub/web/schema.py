@@ -1,7 +1,7 @@
 """The web component's tables (component ``web`` of the hub store).
 
 Accounts, sessions and the login log; the settings edited on the page; the analytics
-rollups kept by the ingest hook (see ``hub.web.rollup_store``).
+rollups kept by the rollup follower (see ``hub.web.follower`` and ``hub.web.rollup_store``).
 """
 
 from __future__ import annotations
@@ -90,4 +90,41 @@ def _v1(conn: sqlite3.Connection) -> None:
     )
 
 
-WEB_MIGRATIONS: list[Migration] = [_v1]
+def _v2(conn: sqlite3.Connection) -> None:
+    """Rollups follow the event log after commit (a cursor) instead of an ingest hook.
+
+    The cursor starts after the last stored event when the hook of earlier versions has
+    counted them (the rollups hold something), else at the start of the log. The flow
+    memory becomes an append-only log (local writes; the follower keeps the current
+    day's memory in memory), filled from the former per-pseudonym table.
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE web_rollup_cursor (
+          one INTEGER PRIMARY KEY CHECK (one = 1),
+          seq INTEGER NOT NULL
+        );
+        CREATE TABLE web_flow_memory (
+          id INTEGER PRIMARY KEY,
+          visitor TEXT NOT NULL, zone TEXT NOT NULL, start REAL NOT NULL,
+          end_ REAL NOT NULL, day TEXT NOT NULL
+        );
+        INSERT INTO web_flow_memory(visitor, zone, start, end_, day)
+          SELECT visitor, zone, start, end_, day FROM web_flow_last;
+        DROP TABLE web_flow_last
+        """,
+    )
+    has_events = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+    ).fetchone()
+    counted = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM web_zone_hour) OR EXISTS (SELECT 1 FROM web_kiosk_language)"
+    ).fetchone()[0]
+    start = 0
+    if has_events and counted:
+        start = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+    conn.execute("INSERT INTO web_rollup_cursor(one, seq) VALUES (1, ?)", (start,))
+
+
+WEB_MIGRATIONS: list[Migration] = [_v1, _v2]

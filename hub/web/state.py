@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, tzinfo
@@ -10,9 +12,13 @@ from datetime import datetime, tzinfo
 import jinja2
 from aiohttp import web
 
+from cimaise.errors import StoreUnavailableError
 from hub.client.events import utc_now
 from hub.store import Store
+from hub.web.follower import RollupFollower
 from hub.web.ratelimit import TokenBucketLimit
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(slots=True)
@@ -27,6 +33,21 @@ class WebState:
     monotonic: Callable[[], float] = time.monotonic
     #: set when TLS is on in front of the hub: cookies get the Secure flag
     secure_cookies: bool = False
+    #: counts committed events into the analytics rollups (set while ``web_ctx`` runs)
+    follower: RollupFollower | None = None
+
+    async def analytics_current(self, timeout_s: float = 2.0) -> None:
+        """Let the rollups count what is committed before a page shows them.
+
+        Waits at most ``timeout_s`` (a long backlog after a restart): the page then
+        shows what is counted so far, the follower goes on in the background.
+        """
+        if self.follower is None:
+            return
+        try:
+            await asyncio.wait_for(self.follower.catch_up(), timeout_s)
+        except (TimeoutError, StoreUnavailableError) as exc:
+            log.info("analytics shown before the rollups caught up: %s", exc or "timeout")
 
     def today(self) -> str:
         return self.clock().astimezone(self.tz).date().isoformat()

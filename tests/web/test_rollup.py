@@ -152,3 +152,18 @@ def test_a_visitor_making_the_same_move_twice_counts_two_moves_and_one_person(tm
         conn.close()
     assert results[0] == [("hall", "room-2", 6, 3), ("room-2", "hall", 3, 3)]
     assert results[1] == results[0] and results[2] == results[0]
+
+
+def test_local_day_and_hour_follow_daylight_saving_changes() -> None:
+    from zoneinfo import ZoneInfo
+
+    from hub.web.rollup import day_hour
+
+    for name in ("Europe/Paris", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns"):
+        tz = ZoneInfo(name)
+        for start in (datetime(2026, 3, 28, tzinfo=UTC), datetime(2026, 10, 3, tzinfo=UTC),
+                      datetime(2026, 10, 24, tzinfo=UTC), datetime(2026, 4, 4, tzinfo=UTC)):
+            for minute in range(0, 3 * 24 * 60, 7):
+                moment = start + timedelta(minutes=minute, seconds=minute % 60)
+                local = moment.astimezone(tz)
+                assert day_hour(moment, tz) == (local.date().isoformat(), local.hour), moment

@@ -37,6 +37,7 @@ def date_range(query: dict[str, str] | Any, today: date) -> tuple[analytics.Date
 async def _charts(request: web.Request, days: analytics.DateRange) -> list[analytics.Chart]:
     state = request.app[WEB]
     k = request.app[SETTINGS].k_anonymity
+    await state.analytics_current()
 
     def read() -> list[analytics.Chart]:
         with state.store.read() as conn:
@@ -69,6 +70,7 @@ async def analytics_csv(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     days, _ = date_range(request.query, state.clock().astimezone(state.tz).date())
     k = request.app[SETTINGS].k_anonymity
+    await state.analytics_current()
 
     def read() -> analytics.Chart:
         with state.store.read() as conn:

@@ -41,6 +41,7 @@ async def gather(app: web.Application) -> Overview:
     now = state.clock()
     sync = sync_summary(app)
     content = content_summary(app)
+    await state.analytics_current()
 
     def read() -> Overview:
         with state.store.read() as conn:

@@ -1,0 +1,118 @@
+"""The rollup follower: counts committed events into the analytics rollups, after commit.
+
+Counting inside every ingest commit (an ingest hook) made each commit of the store's
+single writer longer. The follower instead runs, about every second and whenever a
+page asks (:meth:`RollupFollower.catch_up`), one ``Store.run_write`` job per chunk of
+the event log after its cursor (``web_rollup_cursor``): it reads the chunk, counts it
+(``hub.web.rollup_store.follow_log``) and moves the cursor in the same transaction, so
+every committed event is counted exactly once, also across restarts and failed commits.
+Analytics lag ingest by about a second; pages that show counts catch up first.
+
+The flow counter's memory of the current day (latest visit per pseudonym) is kept
+here, rebuilt from ``web_flow_memory`` at start, and changed only after the job that
+wrote it has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from datetime import tzinfo
+
+from cimaise.errors import StoreUnavailableError
+from hub.store import Store
+from hub.web.rollup_store import FlowMemory, FollowResult, follow_log, read_cursor
+
+log = logging.getLogger(__name__)
+
+#: events per job: one job never holds the writer long (about 10 ms), ingest runs between
+CHUNK = 2_000
+INTERVAL_S = 1.0
+
+
+class RollupFollower:
+    """Start with :meth:`start`, stop with :meth:`stop`; :meth:`catch_up` flushes on demand."""
+
+    def __init__(
+        self,
+        store: Store,
+        tz: tzinfo | None = None,
+        *,
+        interval_s: float = INTERVAL_S,
+        chunk: int = CHUNK,
+    ) -> None:
+        self.store = store
+        self.tz = tz
+        self.interval_s = interval_s
+        self.chunk = chunk
+        self.cursor = 0
+        self.counted = 0  # events counted since start
+        self.last_error: str | None = None
+        self._memory = FlowMemory()
+        self._lock: asyncio.Lock | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Load the cursor and the flow memory, then follow the log in the background."""
+
+        def load(conn: sqlite3.Connection) -> tuple[int, FlowMemory]:
+            memory = FlowMemory.load(conn)
+            rows = conn.execute("SELECT count(*) FROM web_flow_memory").fetchone()[0]
+            if rows > 2 * len(memory.last) + 1000:
+                memory.compact(conn)
+            return read_cursor(conn), memory
+
+        self._lock = asyncio.Lock()
+        self.cursor, self._memory = await self.store.run_write(load)
+        self._task = asyncio.create_task(self._run(), name="cimaise-rollup-follower")
+
+    async def stop(self, flush_timeout_s: float = 5.0) -> None:
+        """Stop following; count what is committed already (within ``flush_timeout_s``)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._lock is not None and self.store.running:
+            with contextlib.suppress(StoreUnavailableError, TimeoutError):
+                await asyncio.wait_for(self.catch_up(), flush_timeout_s)
+
+    async def catch_up(self) -> int:
+        """Count every event committed before this call; returns how many were counted."""
+        if self._lock is None:
+            return 0
+        with self.store.read() as conn:
+            target = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+        counted = 0
+        async with self._lock:
+            if target == self.cursor:
+                return 0
+            while True:
+                result = await self._step()
+                counted += result.counted
+                if not result.more or result.cursor >= target:
+                    return counted
+
+    async def _step(self) -> FollowResult:
+        memory, tz, chunk = self._memory, self.tz, self.chunk
+        result = await self.store.run_write(lambda conn: follow_log(conn, memory, tz, chunk))
+        # committed: now the memory may change (a failed commit raised above)
+        memory.update(result.changes)
+        self.cursor = result.cursor
+        self.counted += result.counted
+        return result
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.catch_up()
+                self.last_error = None
+            except StoreUnavailableError as exc:
+                self.last_error = str(exc)
+                log.warning("analytics rollups wait for the store: %s", exc)
+            except Exception as exc:
+                self.last_error = str(exc)
+                log.exception("analytics rollups failed; retrying")
