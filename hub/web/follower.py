@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import time
 from datetime import tzinfo
 
 from cimaise.errors import StoreUnavailableError
@@ -79,8 +80,13 @@ class RollupFollower:
             with contextlib.suppress(StoreUnavailableError, TimeoutError):
                 await asyncio.wait_for(self.catch_up(), flush_timeout_s)
 
-    async def catch_up(self) -> int:
-        """Count every event committed before this call; returns how many were counted."""
+    async def catch_up(self, *, paced: bool = False) -> int:
+        """Count every event committed before this call; returns how many were counted.
+
+        ``paced`` (the background loop): after each chunk with more to come, wait as long
+        as the chunk took, so that a long backlog takes at most about half of the
+        process's time and requests keep being answered quickly meanwhile.
+        """
         if self._lock is None:
             return 0
         with self.store.read() as conn:
@@ -90,10 +96,13 @@ class RollupFollower:
             if target == self.cursor:
                 return 0
             while True:
+                started = time.monotonic()
                 result = await self._step()
                 counted += result.counted
                 if not result.more or result.cursor >= target:
                     return counted
+                if paced:
+                    await asyncio.sleep(time.monotonic() - started)
 
     async def _step(self) -> FollowResult:
         memory, tz, chunk = self._memory, self.tz, self.chunk
@@ -108,7 +117,7 @@ class RollupFollower:
         while True:
             await asyncio.sleep(self.interval_s)
             try:
-                await self.catch_up()
+                await self.catch_up(paced=True)
                 self.last_error = None
             except StoreUnavailableError as exc:
                 self.last_error = str(exc)
