@@ -104,6 +104,7 @@ class KioskApp(App):  # type: ignore[misc]
     muted = ColorProperty(CALM["muted"])
     accent = ColorProperty(CALM["accent"])
     line = ColorProperty(CALM["line"])
+    hub_url = StringProperty("")  # the hub's base URL, for the artwork's "take it home" QR
 
     def __init__(
         self,
@@ -113,9 +114,11 @@ class KioskApp(App):  # type: ignore[misc]
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         clock: Callable[[], float] = time.monotonic,
         fullscreen: bool = False,
+        hub_url: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.hub_url = hub_url or ""
         self.cache = cache
         self.clock = clock
         self.fullscreen = fullscreen
@@ -377,6 +380,15 @@ class KioskApp(App):  # type: ignore[misc]
         self.technician.details = details
         self._apply()
 
+    def hub_found(self, url: str) -> None:
+        """The link reached its hub at ``url``: the artwork's QR points there from now on."""
+        if url == self.hub_url:
+            return
+        self.hub_url = url
+        artwork = self.session.artwork
+        if self.manifest is not None and artwork and self.artwork_screen.artwork_id == artwork:
+            self.artwork_screen.link = catalog.artwork_link(self.manifest, artwork, url)
+
     def pairing_result(self, ok: bool, message: str) -> None:
         self.technician.status = message
         if ok:
@@ -438,7 +450,12 @@ class KioskApp(App):  # type: ignore[misc]
             if artwork is not None:
                 same_view = self._shown[:1] == ("artwork",) and self._shown[2] == s.artwork
                 self.artwork_screen.show(
-                    artwork, s.language, fallback, self.media_path, new_view=not same_view
+                    artwork,
+                    s.language,
+                    fallback,
+                    self.media_path,
+                    new_view=not same_view,
+                    link=catalog.artwork_link(manifest, artwork.id, self.hub_url),
                 )
         elif s.screen == "info":
             self.info.show(manifest.info, s.language, fallback, self.media_path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections.abc import Mapping, Sequence
+from urllib.parse import quote
 
 from hub.client.manifest import Artwork, Manifest, MediaRef
 
@@ -19,6 +20,22 @@ def text(texts: Mapping[str, str], language: str, fallback: str = "") -> str:
     if fallback in texts:
         return texts[fallback]
     return next(iter(texts.values()), "")
+
+
+def artwork_link(manifest: Manifest, artwork_id: str, base_url: str) -> str:
+    """The link a visitor's phone follows to keep reading about an artwork.
+
+    The artwork's ``/b/{beacon}`` short link, as on its printed label: the fixed tag
+    standing by it preferred over an agent's beacon; its guide page when no beacon
+    names it. ``''`` when the kiosk does not know its hub's URL.
+    """
+    if not base_url:
+        return ""
+    base = base_url.rstrip("/")
+    for beacon in sorted(manifest.beacons, key=lambda b: b.kind != "fixed"):
+        if beacon.artwork == artwork_id:
+            return f"{base}/b/{quote(beacon.id, safe='')}"
+    return f"{base}/guide/artworks/{quote(artwork_id, safe='')}"
 
 
 def variant(ref: MediaRef, name: str) -> MediaRef:

@@ -37,6 +37,8 @@ class KioskScreen(Protocol):
 
     def pairing_result(self, ok: bool, message: str) -> None: ...
 
+    def hub_found(self, url: str) -> None: ...
+
     def capture_png(self, max_width: int = 640) -> bytes: ...
 
 
@@ -149,6 +151,10 @@ class KioskLink:
             if self._pairing_from_screen and "refused" in detail:
                 self.screen.pairing_result(False, detail)
         elif state is LinkState.ONLINE:
+            credentials = self.device.credentials
+            url = self.device.fixed_url or (credentials.hub_url if credentials else None)
+            if url:
+                self.screen.hub_found(url)
             if self._pairing_from_screen:
                 self._pairing_from_screen = False
                 self.screen.pairing_result(True, "Paired.")

@@ -91,15 +91,15 @@ async def run_kiosk(
     from kiosk.cache import ContentCache
 
     cache = ContentCache(options.state / "content")
-    paired = (
-        options.offline or bool(options.pair_code) or (load_credentials(options.state) is not None)
-    )
+    credentials = load_credentials(options.state)
+    paired = options.offline or bool(options.pair_code) or (credentials is not None)
     app = KioskApp(
         cache,
         paired=paired,
         idle_timeout_s=options.idle_timeout_s,
         clock=options.clock,
         fullscreen=options.fullscreen,
+        hub_url=options.hub_url or (credentials.hub_url if credentials else None),
     )
     if cache.current() is None:
         log.info("no cached content yet: waiting for the hub's exhibition")

@@ -134,6 +134,7 @@ class ArtworkScreen(Screen):  # type: ignore[misc]
     image = StringProperty("")
     zoom_image = StringProperty("")
     has_audio = BooleanProperty(False)
+    link = StringProperty("")  # the "take it home" QR's link; '' hides it
 
     def show(
         self,
@@ -143,6 +144,7 @@ class ArtworkScreen(Screen):  # type: ignore[misc]
         media_path: MediaPath,
         *,
         new_view: bool = True,
+        link: str = "",
     ) -> None:
         """Fill the screen; a new view (not a language change) starts unzoomed."""
         if new_view or artwork.id != self.artwork_id:
@@ -156,6 +158,7 @@ class ArtworkScreen(Screen):  # type: ignore[misc]
         self.image = str(media_path(catalog.variant(artwork.image, "screen")))
         self.zoom_image = str(media_path(catalog.variant(artwork.image, "zoom")))
         self.has_audio = bool(artwork.audio)
+        self.link = link
 
 
 class InfoScreen(Screen):  # type: ignore[misc]

@@ -1,10 +1,12 @@
-"""Widgets of the kiosk that hold behaviour: the zoomable image and the artwork card."""
+"""Widgets of the kiosk that hold behaviour: the zoomable image, the artwork card, the QR."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
 from kivy.graphics.transformation import Matrix
 from kivy.properties import (
     BooleanProperty,
@@ -17,6 +19,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 from kivy.uix.scatter import Scatter
 from kivy.uix.stencilview import StencilView
+
+from kiosk.qr import qr_png
 
 ZOOM_NOTED_AT = 1.15  # a scale above this counts as "the visitor zoomed"
 ZOOM_SOURCE_AT = 1.4  # above this, the sharper "zoom" image replaces the "screen" one
@@ -164,3 +168,25 @@ class ArtworkCard(ButtonBehavior, BoxLayout):  # type: ignore[misc]
     subtitle = StringProperty("")
     thumb = StringProperty("")
 
+
+class QrCode(Image):  # type: ignore[misc]
+    """A QR code of ``url``, drawn by segno and shown pixel-sharp; nothing when ``url`` is ''."""
+
+    url = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fit_mode="contain", **kwargs)
+        self._made_for = ""
+        self.bind(url=self._on_url)
+
+    def _on_url(self, *args: Any) -> None:
+        if self.url == self._made_for:
+            return
+        self._made_for = self.url
+        if not self.url:
+            self.texture = None
+            return
+        texture = CoreImage(io.BytesIO(qr_png(self.url)), ext="png").texture
+        texture.mag_filter = "nearest"  # modules stay crisp squares when scaled up
+        texture.min_filter = "nearest"
+        self.texture = texture

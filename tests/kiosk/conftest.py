@@ -103,6 +103,8 @@ def remember_pairing(state: Path, hub_url: str) -> None:
 class KioskProcess:
     """The kiosk app in a child process, driven one JSON command at a time."""
 
+    hub_url = ""  # the hub the test gave it, if any
+
     def __init__(self, display: str, state: Path, *args: str) -> None:
         env = {
             **os.environ,

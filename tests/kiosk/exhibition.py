@@ -167,7 +167,12 @@ def build_exhibition(
             {"id": "room-2", "name": {"en": "Room 2 · Gardens", "fr": "Salle 2 · Jardins"}},
         ],
         "artworks": artworks,
-        "beacons": [],
+        "beacons": [
+            # the tag by The Harvest (its label's and its kiosk QR's /b/ link); a room's
+            # agent beacon names no artwork
+            {"id": "h1", "kind": "fixed", "artwork": "harvest", "zone": "room-1"},
+            {"id": "agent-room-1", "kind": "agent", "zone": "room-1"},
+        ],
         "info": {
             "hours": {
                 "en": "Tuesday to Sunday, 10:00–18:00",

@@ -231,6 +231,24 @@ class Driver:
             png = app.capture_png(max_width=int(c.get("max_width", 4096)))
             Path(c["path"]).write_bytes(png)
             return {"bytes": len(png)}
+        if cmd == "find":
+            await self.settle(1)
+            try:
+                self._find(c["text"])
+            except LookupError:
+                return {"found": False}
+            return {"found": True}
+        if cmd == "widget":  # a widget of the current screen by id: where it is on screen
+            await self.settle(1)
+            widget = app.sm.current_screen.ids[c["name"]]
+            x, y = widget.to_window(*widget.pos)
+            return {
+                "x": float(x),
+                "y": float(y),
+                "width": float(widget.width),
+                "height": float(widget.height),
+                "opacity": float(widget.opacity),
+            }
         if cmd == "quit":
             return {}
         raise ValueError(f"unknown command {cmd!r}")

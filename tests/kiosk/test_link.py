@@ -46,6 +46,9 @@ class ScreenRecorder:
     def pairing_result(self, ok: bool, message: str) -> None:
         self.told.append(("pairing_result", ok))
 
+    def hub_found(self, url: str) -> None:
+        self.told.append(("hub_found", url))
+
     def capture_png(self, max_width: int = 640) -> bytes:
         return b"\x89PNG\r\n\x1a\n"
 

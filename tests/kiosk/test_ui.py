@@ -43,6 +43,7 @@ def kiosk(display: str, kiosk_state: Path) -> Iterator[KioskProcess]:
     dead_hub = f"http://127.0.0.1:{closed_port()}"
     remember_pairing(kiosk_state, dead_hub)
     proc = KioskProcess(display, kiosk_state, "--idle", str(IDLE_S), "--hub", dead_hub)
+    proc.hub_url = dead_hub
     try:
         yield proc
     finally:
@@ -197,6 +198,41 @@ def test_tapping_a_card_opens_that_artwork_on_its_screen_image(
     left, right = region(img, (0.05, 0.2, 0.55, 0.85)), region(img, (0.62, 0.6, 0.98, 0.85))
     assert variety(left) > 15  # the painting
     assert brightness(right) < 60  # text on the dark background
+
+
+def qr_links(img: Image.Image) -> list[str]:
+    """The links of the QR codes a screenshot shows, read by zbar."""
+    from pyzbar.pyzbar import ZBarSymbol, decode
+
+    return [found.data.decode() for found in decode(img, symbols=[ZBarSymbol.QRCODE])]
+
+
+def test_artwork_screen_shows_its_take_it_home_qr_with_its_short_link(
+    fresh: KioskProcess, tmp_path: Path
+) -> None:
+    fresh.send("tap", x=640, y=400)
+    after = fresh.send("tap", card=1)
+    assert after["artwork"] == "harvest"
+    img = shot(fresh, tmp_path, "artwork-qr")
+    assert qr_links(img) == [f"{fresh.hub_url}/b/h1"]  # the fixed tag standing by it
+    w, h = img.size
+    found = fresh.send("find", text="Continue on your phone")
+    assert found["found"]
+    # small and calm: the code takes a corner of the text column, not the screen
+    qr = fresh.send("widget", name="qr")
+    assert qr["width"] * qr["height"] < 0.02 * w * h
+    assert qr["x"] > w * 0.55
+
+
+def test_take_it_home_qr_links_to_the_guide_page_when_no_beacon_names_the_artwork(
+    fresh: KioskProcess, tmp_path: Path
+) -> None:
+    fresh.send("tap", x=640, y=400)
+    assert fresh.send("tap", card=0)["artwork"] == "wave"
+    fresh.send("tap", text="FR")
+    img = shot(fresh, tmp_path, "artwork-qr-fr")
+    assert qr_links(img) == [f"{fresh.hub_url}/guide/artworks/wave"]
+    assert fresh.send("find", text="Continuez sur votre téléphone")["found"]
 
 
 def test_pinch_zooms_into_the_sharp_image_and_panning_keeps_it_in_view(
