@@ -132,7 +132,7 @@ async def test_flow_memory_survives_a_restart_between_a_visitors_visits(tmp_path
 
 async def test_the_follower_counts_in_the_background_within_its_interval(tmp_path: Path) -> None:
     store = await open_store(tmp_path / "hub.db")
-    follower = RollupFollower(store, UTC, interval_s=0.05)
+    follower = RollupFollower(store, UTC, interval_s=0.05, chunk=4)  # paced, chunk by chunk
     try:
         await follower.start()
         await ingest(store, gallery(visitors=3))
@@ -210,3 +210,19 @@ def test_upgrade_starts_the_cursor_after_events_the_hook_counted(tmp_path: Path)
         memory = conn.execute("SELECT visitor, zone, day FROM web_flow_memory").fetchall()
         assert memory == ([("ab", "hall", "2026-11-27")] if counted else [])
         conn.close()
+
+
+async def test_stopping_counts_what_was_committed_before(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "hub.db")
+    try:
+        follower = RollupFollower(store, UTC, interval_s=60)  # never runs by itself here
+        await follower.start()
+        await ingest(store, gallery(visitors=5))
+        assert read_tables(store)["web_day"] == []
+        await follower.stop()
+        assert read_tables(store)["web_day"] == [("2026-11-27", 5)]
+        with store.read() as conn:
+            cursor = conn.execute("SELECT seq FROM web_rollup_cursor").fetchone()[0]
+            assert cursor == conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+    finally:
+        await store.close()
