@@ -16,7 +16,7 @@ from aiohttp import web
 from cimaise.errors import ContentError
 from cimaise.settings import Settings
 from hub.announce import Announcer
-from hub.api import content, devices, events, health, openapi
+from hub.api import content, devices, events, health, openapi, public_events
 from hub.api.problems import problem_middleware
 from hub.content.library import ContentLibrary
 from hub.devices.keyring import KeyRing
@@ -54,7 +54,7 @@ def create_app(
     app[PAIRING_LIMIT] = TokenBuckets(capacity=10, refill_per_s=1 / 6)
     app[CONTENT] = library or ContentLibrary(settings.content, settings.data / "content-cache")
     app[HUB_ID] = load_hub_id(settings.data)
-    for module in (devices, events, content, health, openapi):
+    for module in (devices, events, public_events, content, health, openapi):
         app.router.add_routes(module.routes)
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_content_ctx)

@@ -126,6 +126,26 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/public/events": {
+            "post": {
+                "summary": "Visitors' phones send their opt-in interactions (no token)",
+                "description": (
+                    "Only `interaction` events are stored; any other event is named in "
+                    "`rejected` by index with the reason. Stored with the device id "
+                    "`public-guide`, the hub's site and no zone; idempotent by event id. "
+                    "Rate-limited per client address."
+                ),
+                "operationId": "ingestPublicEvents",
+                "requestBody": {"required": True, "content": _json("EventBatch")},
+                "responses": {
+                    "200": {"description": "Stored", "content": _json("IngestReply")},
+                    "400": _problem('The body is not `{"events": [...]}`.'),
+                    "413": _problem("The body is larger than 64 KiB."),
+                    "429": _problem("Too many batches from this address (see `Retry-After`)."),
+                    "503": _problem("The store cannot commit."),
+                },
+            }
+        },
         "/api/v1/content/manifest": {
             "get": {
                 "summary": "The published content manifest",

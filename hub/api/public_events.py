@@ -1,0 +1,123 @@
+"""``POST /api/v1/public/events``: visitors' phones send their opt-in interactions, no token.
+
+Phones never pair, so this route takes no token and trusts nothing: only ``interaction``
+events are stored (anything else is refused event by event, with the reason), each
+stamped with the device id ``public-guide``, the hub's site and no zone. Bodies are
+small (``MAX_BODY_BYTES``), each client address has a token bucket (429 with
+``Retry-After`` when it is empty), and an event id stored once is never stored twice.
+Validation and storage are those of ``POST /api/v1/events`` (``hub.api.events``).
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from typing import Final
+
+import msgspec
+from aiohttp import web
+
+from hub.api.events import Envelope, event_row
+from hub.api.problems import ApiProblem
+from hub.client.events import Interaction, decode_event
+from hub.client.wire import IngestReply, Rejection
+from hub.devices.ratelimit import TokenBuckets
+from hub.devices.registry import Device
+from hub.keys import SETTINGS, STORE
+from hub.store import EventRow
+
+routes = web.RouteTableDef()
+
+PUBLIC_DEVICE_ID: Final = "public-guide"
+MAX_BODY_BYTES: Final = 64 * 1024
+# A phone flushes every few seconds: 20 requests at once, then one every 2 s, per address.
+BURST: Final = 20.0
+REFILL_PER_S: Final = 0.5
+ONLY_INTERACTIONS: Final = "only `interaction` events are accepted without a device token"
+
+# Who stored events get stamped with: every visitor's phone, no zone (phones move).
+PUBLIC_GUIDE: Final = Device(
+    id=PUBLIC_DEVICE_ID,
+    kind="phone",
+    name="Visitors' phones",
+    zone=None,
+    created="",
+    last_seen=None,
+    version=None,
+    content_version=None,
+    status=None,
+    revoked=None,
+)
+
+_limits: weakref.WeakKeyDictionary[web.Application, TokenBuckets] = weakref.WeakKeyDictionary()
+_encoder = msgspec.json.Encoder()
+
+
+def _limit(app: web.Application) -> TokenBuckets:
+    """The application's buckets, made on first use (one set per hub application)."""
+    buckets = _limits.get(app)
+    if buckets is None:
+        buckets = _limits[app] = TokenBuckets(capacity=BURST, refill_per_s=REFILL_PER_S)
+    return buckets
+
+
+def public_batch(
+    raw_events: list[msgspec.Raw], site: str
+) -> tuple[list[EventRow], list[Rejection]]:
+    """Rows of the valid interactions; every other event by index, with the reason."""
+    rows: list[EventRow] = []
+    rejected: list[Rejection] = []
+    for index, raw in enumerate(raw_events):
+        try:
+            event = decode_event(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            rejected.append(Rejection(index, str(exc)))
+            continue
+        if not isinstance(event, Interaction):
+            rejected.append(Rejection(index, ONLY_INTERACTIONS))
+            continue
+        rows.append(event_row(event, PUBLIC_GUIDE, site))
+    return rows, rejected
+
+
+async def _read_small(request: web.Request) -> bytes:
+    too_large = ApiProblem(
+        413, "body_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes: send less"
+    )
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(16 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@routes.post("/api/v1/public/events")
+async def ingest_public(request: web.Request) -> web.Response:
+    """Store visitors' opt-in interactions; answered after they are committed."""
+    limit = _limit(request.app)
+    client = request.remote or "unknown"
+    now = time.monotonic()
+    if not limit.allow(client, now):
+        wait = max(1, round(limit.retry_after(client, now)))
+        raise ApiProblem(
+            429,
+            "too_many_requests",
+            f"too many event batches from this address: try again in {wait} s",
+            {"Retry-After": str(wait)},
+        )
+    body = await _read_small(request)
+    try:
+        envelope = msgspec.json.decode(body, type=Envelope)
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
+        raise ApiProblem(
+            400, "invalid_body", f'the body must be {{"events": [...]}}: {exc}'
+        ) from None
+    rows, rejected = public_batch(envelope.events, request.app[SETTINGS].site)
+    result = await request.app[STORE].ingest(rows)
+    reply = IngestReply(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
+    return web.Response(body=_encoder.encode(reply), content_type="application/json")
