@@ -156,8 +156,8 @@ def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float, 
 def store_rates(folder: Path, batches_per_client: int) -> dict[str, float]:
     """Events/s and CPU/event of ``Store.ingest`` from 8 concurrent tasks, batches of 100.
 
-    In this process, without HTTP and validation: once without ingest hooks, once with
-    the web page's analytics hook as the hub registers it (``rollup_rows``, local time).
+    In this process, without HTTP and validation. (The web page's analytics are counted
+    after commit by a follower, off this path: ``bench/dashboard.py`` measures it.)
     """
     from hub.api.events import event_row
     from hub.devices.registry import Device
@@ -175,7 +175,7 @@ def store_rates(folder: Path, batches_per_client: int) -> dict[str, float]:
         revoked=None,
     )
     out: dict[str, float] = {}
-    for label, with_hook in (("store", False), ("store_rollups", True)):
+    for label in ("store",):
         batches = [
             [
                 [event_row(e, device, "bench") for e in make_events(BATCH)]
@@ -184,23 +184,17 @@ def store_rates(folder: Path, batches_per_client: int) -> dict[str, float]:
             for _ in range(CLIENTS)
         ]
         cpu = time.process_time()
-        seconds = asyncio.run(_store_run(folder / f"{label}.db", with_hook, batches))
+        seconds = asyncio.run(_store_run(folder / f"{label}.db", batches))
         events = CLIENTS * batches_per_client * BATCH
         out[label] = events / seconds
         out[label + "_cpu"] = (time.process_time() - cpu) / events
     return out
 
 
-async def _store_run(path: Path, with_hook: bool, batches: list[list[list[Any]]]) -> float:
-    from hub.store.migrations import apply_migrations
+async def _store_run(path: Path, batches: list[list[list[Any]]]) -> float:
     from hub.store.store import Store
-    from hub.web.rollup_store import rollup_rows
-    from hub.web.schema import COMPONENT, WEB_MIGRATIONS
 
     async with Store(path) as store:
-        if with_hook:
-            await store.run_write(lambda c: apply_migrations(c, COMPONENT, WEB_MIGRATIONS))
-            store.add_ingest_hook(lambda conn, rows: rollup_rows(conn, rows, None))
 
         async def client(mine: list[list[Any]]) -> None:
             for batch in mine:
@@ -529,9 +523,7 @@ def main() -> None:
         print(
             f"store alone (Store.ingest, {CLIENTS} tasks x batches of {BATCH}, no HTTP): "
             f"{alone['store']:,.0f} events/s ({alone['store'] / raw_batched:.2f}x raw, "
-            f"{alone['store_cpu'] * 1e6:.1f} us CPU/event); with the analytics ingest hook "
-            f"{alone['store_rollups']:,.0f} events/s ({alone['store_rollups'] / raw_batched:.2f}x "
-            f"raw, {alone['store_rollups_cpu'] * 1e6:.1f} us CPU/event)"
+            f"{alone['store_cpu'] * 1e6:.1f} us CPU/event)"
         )
         print(
             f"aiohttp floor (trivial POST handler, small JSON reply, same {CLIENTS} clients): "

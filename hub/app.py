@@ -67,7 +67,7 @@ def create_app(
 def _add_page_routes(app: web.Application) -> None:
     """The mobile guide and the technicians' page, beside the device API.
 
-    The page's ``web_ctx`` (its tables, analytics hook) runs after the store's context.
+    The page's ``web_ctx`` (its tables, the analytics follower) runs after the store's context.
     """
     app.router.add_routes(guide_routes.routes)
     app.router.add_routes(web_routes.routes)
