@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 what=${1:-test}
 
 # Debian packages: Xvfb and GL for Kivy, Chromium for the browser tests, dbus-daemon for
-# the fake BlueZ, zbar for QR decoding, systemd-analyze for the unit files.
+# the fake BlueZ, zbar for QR decoding, systemd-analyze for the unit files, sqlite3 for
+# the backup test, sox (soxi) for the audio probe test.
 demo_debs=(python3-venv libgl1 libegl1 libgles2 libmtdev1 xclip)
-test_debs=("${demo_debs[@]}" xvfb xauth chromium dbus zbar-tools libzbar0 poppler-utils systemd fonts-dejavu-core sqlite3)
+test_debs=("${demo_debs[@]}" xvfb xauth chromium dbus zbar-tools libzbar0 poppler-utils systemd fonts-dejavu-core sqlite3 sox)
 if [ "$what" = test ]; then debs=("${test_debs[@]}"); else debs=("${demo_debs[@]}"); fi
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
