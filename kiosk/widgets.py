@@ -20,8 +20,6 @@ from kivy.uix.image import Image
 from kivy.uix.scatter import Scatter
 from kivy.uix.stencilview import StencilView
 
-from kiosk.qr import qr_png
-
 ZOOM_NOTED_AT = 1.15  # a scale above this counts as "the visitor zoomed"
 ZOOM_SOURCE_AT = 1.4  # above this, the sharper "zoom" image replaces the "screen" one
 MAX_SCALE = 6.0
@@ -186,6 +184,9 @@ class QrCode(Image):  # type: ignore[misc]
         if not self.url:
             self.texture = None
             return
+        # imported here: the phone app reuses these widgets without the QR (nor segno)
+        from kiosk.qr import qr_png
+
         texture = CoreImage(io.BytesIO(qr_png(self.url)), ext="png").texture
         texture.mag_filter = "nearest"  # modules stay crisp squares when scaled up
         texture.min_filter = "nearest"

@@ -40,6 +40,7 @@ from phone.screens import (
     SettingsScreen,
     WelcomeScreen,
 )
+from phone.usage import FLUSH_S, send_loop
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class PhoneApp(App):  # type: ignore[misc]
         discovery_interfaces: list[str] | None = None,
         discovery_wait_s: float = 8.0,
         site: str | None = None,
+        usage_flush_s: float = FLUSH_S,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -132,6 +134,9 @@ class PhoneApp(App):  # type: ignore[misc]
         self.site = site  # zeroconf: only a hub of this site (any when None)
         self.prefs: Prefs = guide.load_prefs(state_dir / PREFS_FILE)
         self.usage = guide.VisitUsage()
+        self.usage_flush_s = usage_flush_s
+        self.usage_sent = 0  # opt-in events the hub took this visit
+        self.hub_base: str | None = None  # the hub the pack last came from
         self.pack: PublicPack | None = None
         self.ranging = Ranging({})
         self.feed = ScanFeed(BeaconIndex([]), self.ranging, clock)
@@ -179,6 +184,16 @@ class PhoneApp(App):  # type: ignore[misc]
             return  # run() without asyncio (tests drive the app themselves)
         if self.refresh_enabled:
             self._spawn(self._refresh())
+        self._spawn(
+            send_loop(
+                self.usage,
+                lambda: self.hub_base,
+                lambda: self.share_usage,
+                self._stopping,
+                every_s=self.usage_flush_s,
+                on_sent=self._usage_sent,
+            )
+        )
         if self.replay_path is not None:
             from phone.scanner import replay
 
@@ -186,6 +201,9 @@ class PhoneApp(App):  # type: ignore[misc]
             self._spawn(replay(self.feed, self.replay_path, self.clock, self._stopping))
         elif self.prefs.welcomed:
             self._start_scanning()
+
+    def _usage_sent(self, count: int) -> None:
+        self.usage_sent += count
 
     def _start_scanning(self) -> None:
         """Scan with bleak, once: after the first screen has said what it is for.
@@ -244,6 +262,7 @@ class PhoneApp(App):  # type: ignore[misc]
             return
         finally:
             self.refreshed.set()
+        self.hub_base = base
         if result.changed or self.pack is None or result.media_fetched:
             self.apply_pack(result.pack)
         self.status = ""

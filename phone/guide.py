@@ -98,11 +98,14 @@ class VisitUsage:
     The session id is random, made when the app starts and kept in memory only, so
     it dies with the visit. Events hold an action and an artwork, never a beacon,
     a signal strength, a place or a time series of where the phone was.
+
+    ``events`` is a small queue waiting to be sent (:mod:`phone.usage` takes batches
+    from it); once ``limit`` events wait, new ones are dropped, never stored on disk.
     """
 
     session: str = dataclasses.field(default_factory=lambda: os.urandom(16).hex())
     events: list[Interaction] = dataclasses.field(default_factory=list)
-    limit: int = 500
+    limit: int = 100
 
     def note(
         self,
@@ -127,6 +130,12 @@ class VisitUsage:
         )
         self.events.append(event)
         return event
+
+    def take(self, most: int) -> list[Interaction]:
+        """Up to ``most`` of the oldest waiting events, removed from the queue."""
+        batch = self.events[:most]
+        del self.events[:most]
+        return batch
 
     def forget(self) -> None:
         """Drop what was noted (the visitor turned sharing off)."""

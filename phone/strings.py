@@ -29,9 +29,10 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         ),
         "share": "Help the museum: share anonymous use of this guide",
         "share_detail": (
-            "Off unless you turn it on. If on, the guide only counts which screens and "
+            "Off unless you turn it on. If on, the guide sends the museum which screens and "
             "artworks are opened, under a random number that is forgotten when you close "
-            "the app. Never the beacons, never where you walked, nothing that names you."
+            "the app, only while on the museum Wi-Fi (otherwise nothing is kept). Never "
+            "the beacons, never where you walked, nothing that names you."
         ),
         "start": "Start the visit",
         "near": "Near you",
@@ -71,9 +72,10 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         ),
         "share": "Aider le musée : partager l'usage anonyme du guide",
         "share_detail": (
-            "Désactivé sauf si vous l'activez. Activé, le guide compte seulement les écrans "
+            "Désactivé sauf si vous l'activez. Activé, le guide envoie au musée les écrans "
             "et les œuvres ouverts, sous un numéro au hasard oublié à la fermeture de "
-            "l'application. Jamais les balises, jamais votre parcours, rien qui vous nomme."
+            "l'application, seulement sur le Wi-Fi du musée (sinon rien n'est gardé). "
+            "Jamais les balises, jamais votre parcours, rien qui vous nomme."
         ),
         "start": "Commencer la visite",
         "near": "Près de vous",

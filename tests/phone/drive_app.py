@@ -8,7 +8,7 @@ pushes a BLE trace through the app's bleak detection callback with real
 records the "near you" card as the screen shows it.
 
     python -m tests.phone.drive_app --state DIR --hub URL --out result.json
-        [--trace FILE] [--shots DIR] [--tour]
+        [--trace FILE] [--shots DIR] [--tour] [--share-usage] [--flush S]
 """
 
 from __future__ import annotations
@@ -83,6 +83,10 @@ async def drive(
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
         shot(shots / "phone-welcome.png")
+    if args.share_usage:  # the visitor ticks the opt-in on the first screen
+        tap(app.manager.get_screen("welcome").ids.share)
+        await frames()
+        out["share_usage"] = app.share_usage
     tap(app.manager.get_screen("welcome").ids.start)  # a real touch on "Start the visit"
     await frames()
     out["after_start"] = app.screen
@@ -185,6 +189,14 @@ async def drive(
         out["title_en"] = app.exhibition_title
         if shots:
             shot(shots / "phone-settings.png")
+    out["usage_noted"] = app.usage_sent + len(app.usage.events)
+    if args.share_usage:  # the send loop empties the queue within a few flushes
+        deadline = time.monotonic() + 20
+        while app.usage.events and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(3 * args.flush)  # a flush in flight lands
+    out["usage_sent"] = app.usage_sent
+    out["usage_session"] = app.usage.session
     out["rss_mb"] = psutil.Process().memory_info().rss / 2**20
     app.stop()
 
@@ -203,6 +215,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         discovery_interfaces=["127.0.0.1"],
         discovery_wait_s=1.0,
         site=f"test-{os.getpid()}",  # no other hub on this machine's loopback answers
+        usage_flush_s=args.flush,
     )
     out: dict[str, Any] = {}
     driver = asyncio.ensure_future(drive(app, args, clock, out))
@@ -219,6 +232,8 @@ if __name__ == "__main__":
     parser.add_argument("--shots", default=None)
     parser.add_argument("--tour", action="store_true")
     parser.add_argument("--connect", default=None, help="guide address typed in Settings")
+    parser.add_argument("--share-usage", action="store_true", help="tick the opt-in")
+    parser.add_argument("--flush", type=float, default=0.3, help="usage flush interval, s")
     parser.add_argument("--out", required=True)
     arguments = parser.parse_args()
     result = asyncio.run(main(arguments))

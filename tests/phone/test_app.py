@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from hub.api.public_events import PUBLIC_DEVICE_ID
 from hub.client.manifest import PublicPack, public_pack_decoder
+from hub.keys import STORE
 from phone import pack
 from tests.phone.conftest import drive_app, hub_url
 from tests.phone.trace import write_walk_trace
@@ -17,6 +20,8 @@ pytestmark = pytest.mark.display
 
 # Three neighbouring artworks of the demo's first room, in wall order.
 WALK = ["t01", "t02", "t03"]
+# What an opt-in usage event may hold: an action on a screen, no beacon, signal or place.
+ALLOWED_FIELDS = {"id", "type", "ts", "session", "action", "artwork", "language", "screen"}
 
 
 async def fetch_pack(server: TestServer) -> PublicPack:
@@ -26,6 +31,13 @@ async def fetch_pack(server: TestServer) -> PublicPack:
     ):
         assert response.status == 200
         return public_pack_decoder.decode(await response.read())
+
+
+def stored_events(server: TestServer) -> list[tuple[str, str, str | None, dict[str, object]]]:
+    """(id, device_id, zone, body) of every event the hub stored."""
+    with server.app[STORE].read() as conn:
+        rows = conn.execute("SELECT id, device_id, zone, body FROM events ORDER BY seq")
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
 
 async def walk_trace(server: TestServer, path: Path) -> tuple[PublicPack, list[str | None], int]:
@@ -70,6 +82,7 @@ async def test_near_card_follows_a_walk_past_three_artworks_without_flicker(
     assert result["ignored"] > 50
     assert set(result["tracked"]) <= set(WALK)
     assert result["usage_events"] == 0  # nothing is recorded without the visitor's opt-in
+    assert result["usage_sent"] == 0 and stored_events(demo_hub) == []  # nor sent
 
 
 async def test_app_starts_from_its_cache_with_no_network(
@@ -118,3 +131,33 @@ async def test_visitor_downloads_the_guide_from_the_entrance_qr_link(
     assert result["connected_version"] == public.version
     assert result["prefs_hub_url"] == hub_url(demo_hub)
     assert result["browse_count"] == len(public.artworks)  # counted after the download
+
+
+async def test_opted_in_usage_reaches_the_hub_once_with_nothing_but_actions(
+    demo_hub: TestServer, xvfb: str, tmp_path: Path
+) -> None:
+    await walk_trace(demo_hub, tmp_path / "walk.jsonl")
+    result = await drive_app(
+        xvfb,
+        tmp_path,
+        "--state",
+        str(tmp_path / "phone"),
+        "--hub",
+        hub_url(demo_hub),
+        "--trace",
+        str(tmp_path / "walk.jsonl"),
+        "--tour",
+        "--share-usage",
+    )
+    assert result["share_usage"] is True  # ticked on the first screen
+    stored = stored_events(demo_hub)
+    # every noted action arrived, each once (the tour: artwork, audio, zoom, info, settings)
+    assert result["usage_noted"] >= 5
+    assert result["usage_sent"] == result["usage_noted"] == len(stored)
+    assert len({event_id for event_id, _, _, _ in stored}) == len(stored)
+    actions = {body["action"] for _, _, _, body in stored}
+    assert {"view_artwork", "audio_play", "language", "accessibility"} <= actions
+    for _, device, zone, body in stored:
+        assert (device, zone) == (PUBLIC_DEVICE_ID, None)
+        assert body["type"] == "interaction" and body["session"] == result["usage_session"]
+        assert set(body) <= ALLOWED_FIELDS
