@@ -14,12 +14,11 @@ from hub.client.manifest import Artwork, Manifest, MediaRef
 
 
 def text(texts: Mapping[str, str], language: str, fallback: str = "") -> str:
-    """The text in ``language``, else in the fallback language, else any, else ''."""
-    if language in texts:
-        return texts[language]
-    if fallback in texts:
-        return texts[fallback]
-    return next(iter(texts.values()), "")
+    """The text in ``language``, else in the fallback language, else any, else ''.
+
+    An empty translation counts as missing. The phone guide reads texts with it too.
+    """
+    return texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
 
 
 def artwork_link(manifest: Manifest, artwork_id: str, base_url: str) -> str:
@@ -90,7 +89,7 @@ def by_theme(manifest: Manifest, language: str) -> list[Section]:
 
 
 def fold(value: str) -> str:
-    """Lower case without accents, so 'Ecole' finds 'École'."""
+    """Lower case without accents, so 'Ecole' finds 'École' (the phone's search too)."""
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -17,20 +17,9 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Final, Literal
 
+from hub.client.events import InteractionAction
+
 Screen = Literal["technician", "attract", "home", "artwork", "info"]
-Action = Literal[
-    "session_start",
-    "session_end",
-    "view_artwork",
-    "zoom",
-    "audio_play",
-    "audio_pause",
-    "language",
-    "info",
-    "browse",
-    "search",
-    "accessibility",
-]
 BrowseMode = Literal["rooms", "themes", "search"]
 
 DEFAULT_IDLE_TIMEOUT_S: Final = 90.0
@@ -43,7 +32,7 @@ HISTORY_LIMIT: Final = 32
 class Note:
     """One interaction a transition produced (made into an ``Interaction`` event by the app)."""
 
-    action: Action
+    action: InteractionAction
     session: str
     artwork: str | None = None
     language: str | None = None
@@ -232,7 +221,7 @@ class Session:
         if playing == self.audio_playing or self.screen != "artwork":
             return notes
         self.audio_playing = playing
-        action: Action = "audio_play" if playing else "audio_pause"
+        action: InteractionAction = "audio_play" if playing else "audio_pause"
         return [*notes, self._note(action, artwork=self.artwork, screen="artwork")]
 
     def audio_finished(self) -> None:
@@ -320,7 +309,7 @@ class Session:
         return notes
 
     def _note(
-        self, action: Action, *, artwork: str | None = None, screen: str | None = None
+        self, action: InteractionAction, *, artwork: str | None = None, screen: str | None = None
     ) -> Note:
         assert self.session_id is not None
         return Note(

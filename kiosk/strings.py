@@ -6,6 +6,7 @@ language missing here falls back to English, word by word.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 LANGUAGE_NAMES: Final[dict[str, str]] = {
@@ -183,9 +184,14 @@ TECHNICIAN: Final[dict[str, str]] = {
 }
 
 
+def lookup(words: Mapping[str, Mapping[str, str]], language: str, key: str) -> str:
+    """A word from a table by language, in English when missing (the phone's too)."""
+    return words.get(language, {}).get(key) or words["en"][key]
+
+
 def word(language: str, key: str) -> str:
     """One of the kiosk's own words in ``language`` (English when missing)."""
-    return _WORDS.get(language, {}).get(key) or _WORDS["en"][key]
+    return lookup(_WORDS, language, key)
 
 
 def language_name(code: str) -> str:

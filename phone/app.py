@@ -26,6 +26,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from cimaise.errors import CimaiseError
 from hub.client.events import InteractionAction
 from hub.client.manifest import PublicPack
+from kiosk.theme import CALM  # the kiosk's palette: phone and kiosk look like one guide
 from phone import guide, pack, strings, views
 from phone.beacons import BeaconIndex
 from phone.guide import Prefs
@@ -57,29 +58,18 @@ KV_FILES = (
 TICK_S = 0.25  # how often the "near you" card asks the ranging core
 PREFS_FILE = "prefs.json"
 
-# The kiosk's warm gallery palette, so phone and kiosk look like one guide.
-PALETTE = {
-    "bg": (0.105, 0.098, 0.09, 1),
-    "bar": (0.13, 0.122, 0.112, 1),
-    "card": (0.17, 0.16, 0.148, 1),
-    "fg": (0.93, 0.9, 0.84, 1),
-    "muted": (0.66, 0.63, 0.58, 1),
-    "accent": (0.8, 0.66, 0.42, 1),
-    "line": (0.3, 0.28, 0.25, 1),
-}
-
 
 class PhoneApp(App):  # type: ignore[misc]
     """The guide. ``clock`` gives the ranging core its time in seconds."""
 
     title = "Cimaise guide"
-    bg = ColorProperty(PALETTE["bg"])
-    bar = ColorProperty(PALETTE["bar"])
-    card = ColorProperty(PALETTE["card"])
-    fg = ColorProperty(PALETTE["fg"])
-    muted = ColorProperty(PALETTE["muted"])
-    accent = ColorProperty(PALETTE["accent"])
-    line = ColorProperty(PALETTE["line"])
+    bg = ColorProperty(CALM["bg"])
+    bar = ColorProperty(CALM["bar"])
+    card = ColorProperty(CALM["card"])
+    fg = ColorProperty(CALM["fg"])
+    muted = ColorProperty(CALM["muted"])
+    accent = ColorProperty(CALM["accent"])
+    line = ColorProperty(CALM["line"])
 
     language = StringProperty("en")
     font_scale = NumericProperty(1.0)

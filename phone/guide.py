@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import unicodedata
-from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
@@ -16,23 +14,16 @@ import msgspec
 from hub.client.events import Interaction, InteractionAction, new_event_id, utc_now
 from hub.client.manifest import Artwork, PublicPack
 
+# Texts by language and accent-blind folding are the kiosk's: the views read them from here.
+from kiosk.catalog import fold as fold
+from kiosk.catalog import text as text
+
 TEXT_SIZES = (0.85, 1.0, 1.2, 1.45)  # text size steps the visitor picks from
-
-
-def text(texts: Mapping[str, str], language: str, fallback: str = "") -> str:
-    """The text in ``language``, else the fallback language, else any, else ''."""
-    return texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
 
 
 def when(date: str) -> str:
     """An event's ISO date as visitors read it: ``2026-12-05T15:00`` -> ``2026-12-05 15:00``."""
     return date.replace("T", " ")
-
-
-def fold(value: str) -> str:
-    """Lower case without accents, so 'ecole' finds 'École'."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def search(pack: PublicPack, query: str, language: str) -> list[Artwork]:

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 from typing import Final
 
-LANGUAGE_NAMES: Final[dict[str, str]] = {
-    "en": "English",
-    "fr": "Français",
-    "de": "Deutsch",
-    "es": "Español",
-    "it": "Italiano",
-    "nl": "Nederlands",
-}
+# Language names and the fallback to English are the kiosk's.
+from kiosk.strings import LANGUAGE_NAMES as LANGUAGE_NAMES
+from kiosk.strings import language_name as language_name
+from kiosk.strings import lookup
 
 _WORDS: Final[dict[str, dict[str, str]]] = {
     "en": {
@@ -110,8 +106,4 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
 
 def word(language: str, key: str) -> str:
     """A word of the guide in ``language`` (English when missing)."""
-    return _WORDS.get(language, {}).get(key) or _WORDS["en"][key]
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+    return lookup(_WORDS, language, key)

@@ -26,6 +26,9 @@ MODULES = (
     "beacon_agent/smoothing.py",
     "beacon_agent/trace.py",
     "kiosk/__init__.py",
+    "kiosk/catalog.py",
+    "kiosk/strings.py",
+    "kiosk/theme.py",
     "kiosk/widgets.py",
 )
 
