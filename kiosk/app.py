@@ -20,7 +20,7 @@ from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
@@ -39,6 +39,7 @@ from kiosk.screens import (
 from kiosk.session import DEFAULT_IDLE_TIMEOUT_S, Note, Session
 from kiosk.strings import word
 from kiosk.theme import CALM, HIGH_CONTRAST, LARGE_TEXT_SCALE
+from kiosk.widgets import PaletteColors
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class KioskRoot(FloatLayout):  # type: ignore[misc]
         return bool(super().on_touch_up(touch))
 
 
-class KioskApp(App):  # type: ignore[misc]
+class KioskApp(PaletteColors, App):  # type: ignore[misc]
     """The kiosk window: attract loop, home, artwork, info and the technician screen."""
 
     title = "Cimaise kiosk"
@@ -97,13 +98,6 @@ class KioskApp(App):  # type: ignore[misc]
     idle_left = NumericProperty(-1)  # seconds before an idle session ends; -1: no warning
     exhibition_title = StringProperty("")
     font_scale = NumericProperty(1.0)
-    bg = ColorProperty(CALM["bg"])
-    bar = ColorProperty(CALM["bar"])
-    card = ColorProperty(CALM["card"])
-    fg = ColorProperty(CALM["fg"])
-    muted = ColorProperty(CALM["muted"])
-    accent = ColorProperty(CALM["accent"])
-    line = ColorProperty(CALM["line"])
     hub_url = StringProperty("")  # the hub's base URL, for the artwork's "take it home" QR
 
     def __init__(

@@ -10,6 +10,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.graphics.transformation import Matrix
 from kivy.properties import (
     BooleanProperty,
+    ColorProperty,
     NumericProperty,
     ObjectProperty,
     StringProperty,
@@ -20,9 +21,27 @@ from kivy.uix.image import Image
 from kivy.uix.scatter import Scatter
 from kivy.uix.stencilview import StencilView
 
+from kiosk.theme import CALM
+
 ZOOM_NOTED_AT = 1.15  # a scale above this counts as "the visitor zoomed"
 ZOOM_SOURCE_AT = 1.4  # above this, the sharper "zoom" image replaces the "screen" one
 MAX_SCALE = 6.0
+
+
+class PaletteColors:
+    """The palette's colours as Kivy properties of an app, for its .kv rules (``app.bg``).
+
+    A mixin, like Kivy's behaviours: ``class KioskApp(PaletteColors, App)``. The kiosk
+    and the phone guide share it, so both start in the calm palette.
+    """
+
+    bg = ColorProperty(CALM["bg"])
+    bar = ColorProperty(CALM["bar"])
+    card = ColorProperty(CALM["card"])
+    fg = ColorProperty(CALM["fg"])
+    muted = ColorProperty(CALM["muted"])
+    accent = ColorProperty(CALM["accent"])
+    line = ColorProperty(CALM["line"])
 
 
 class ZoomView(StencilView):  # type: ignore[misc]

@@ -20,13 +20,13 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.audio import Sound, SoundLoader
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from cimaise.errors import CimaiseError
 from hub.client.events import InteractionAction
 from hub.client.manifest import PublicPack
-from kiosk.theme import CALM  # the kiosk's palette: phone and kiosk look like one guide
+from kiosk.widgets import PaletteColors  # the kiosk's palette: one look for both
 from phone import guide, pack, strings, views
 from phone.beacons import BeaconIndex
 from phone.guide import Prefs
@@ -59,17 +59,10 @@ TICK_S = 0.25  # how often the "near you" card asks the ranging core
 PREFS_FILE = "prefs.json"
 
 
-class PhoneApp(App):  # type: ignore[misc]
+class PhoneApp(PaletteColors, App):  # type: ignore[misc]
     """The guide. ``clock`` gives the ranging core its time in seconds."""
 
     title = "Cimaise guide"
-    bg = ColorProperty(CALM["bg"])
-    bar = ColorProperty(CALM["bar"])
-    card = ColorProperty(CALM["card"])
-    fg = ColorProperty(CALM["fg"])
-    muted = ColorProperty(CALM["muted"])
-    accent = ColorProperty(CALM["accent"])
-    line = ColorProperty(CALM["line"])
 
     language = StringProperty("en")
     font_scale = NumericProperty(1.0)
