@@ -65,3 +65,26 @@ def test_audio_description_in_the_visitors_language_else_the_first() -> None:
     assert catalog.audio_for(wave, "en") == wave.audio["en"]
     assert catalog.audio_for(wave, "fr") == wave.audio["en"]
     assert catalog.audio_for(MANIFEST.artworks[1], "en") is None
+
+
+def test_take_it_home_link_is_the_fixed_tag_else_the_guide_page_on_the_kiosks_hub() -> None:
+    base = "http://hub.local:8080/"
+    assert catalog.artwork_link(MANIFEST, "harvest", base) == "http://hub.local:8080/b/h1"
+    # the room's agent beacon names no artwork: the wave's link is its guide page
+    assert catalog.artwork_link(MANIFEST, "wave", base) == (
+        "http://hub.local:8080/guide/artworks/wave"
+    )
+    assert catalog.artwork_link(MANIFEST, "harvest", "") == ""  # no hub known: no code
+
+
+def test_take_it_home_qr_decodes_to_its_link() -> None:
+    import io
+
+    from PIL import Image
+    from pyzbar.pyzbar import ZBarSymbol, decode
+
+    from kiosk.qr import qr_png
+
+    link = "http://hub.local:8080/b/h1"
+    found = decode(Image.open(io.BytesIO(qr_png(link))), symbols=[ZBarSymbol.QRCODE])
+    assert [f.data.decode() for f in found] == [link]

@@ -165,6 +165,8 @@ async def test_interactions_from_session_notes_reach_the_hub_once(
         conn.close()
         assert [(r["action"], r["session"]) for r in rows] == [(n.action, n.session) for n in notes]
         assert rows[1]["artwork"] == "wave" and rows[2]["language"] == "fr"
+        # the app learnt the hub's URL, for the artwork screen's "take it home" QR
+        assert ("hub_found", url) in screen.told
     finally:
         link.stop()
         await task
