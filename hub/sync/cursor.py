@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hub.sync.batching import batch_id, cut
+from hub.sync.batching import batch_id, cut, edge_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +41,18 @@ class StreamCursor:
         return self.position + 1, None
 
     def plan(
-        self, rows: Sequence[tuple[int, int]], epoch: str, max_count: int, max_bytes: int
+        self,
+        rows: Sequence[tuple[int, int]],
+        epoch: str,
+        max_count: int,
+        max_bytes: int,
+        lines: Sequence[bytes | None] = (),
     ) -> StreamCursor:
         """Fix the next batch from ``(seq, line bytes)`` rows after the cursor.
 
         A row of 0 bytes is one the sync skips; it still belongs to the range. Nothing
-        changes when a batch is already in flight or there are no rows.
+        changes when a batch is already in flight or there are no rows. ``lines``, the
+        rows' records in the same order, make the batch id depend on what it holds.
         """
         if self.in_flight is not None or not rows:
             return self
@@ -54,7 +60,8 @@ class StreamCursor:
         first, last = rows[0][0], rows[n - 1][0]
         if first <= self.position:
             raise ValueError("rows must come after the cursor")
-        flight = InFlight(batch_id(epoch, self.stream, first, last), first, last)
+        digest = edge_digest(lines[:n])
+        flight = InFlight(batch_id(epoch, self.stream, first, last, digest), first, last)
         return dataclasses.replace(self, in_flight=flight)
 
     def failed(self) -> StreamCursor:
@@ -76,5 +83,8 @@ class StreamCursor:
             return None
         last = seqs[len(seqs) // 2 - 1]
         first = self.in_flight.first
-        flight = InFlight(batch_id(epoch, self.stream, first, last), first, last)
+        # The first half of a saved batch: its id follows from the parent's, which already
+        # names what the batch holds.
+        digest = edge_digest([self.in_flight.batch.encode()])
+        flight = InFlight(batch_id(epoch, self.stream, first, last, digest), first, last)
         return dataclasses.replace(self, in_flight=flight)

@@ -256,7 +256,8 @@ class SyncWorker:
                 if not rows:
                     return None
                 sizes = [(seq, len(line) if line else 0) for seq, line in rows]
-                planned = planned.plan(sizes, epoch, opts.max_count, opts.max_bytes)
+                lines = [line for _, line in rows]
+                planned = planned.plan(sizes, epoch, opts.max_count, opts.max_bytes, lines)
             assert planned.in_flight is not None
             top = planned.in_flight.last
             return planned, [line for seq, line in rows if seq <= top and line is not None]

@@ -133,7 +133,7 @@ async def restore_with_sync(tmp_path: Path, new_epoch: bool) -> tuple[set[str], 
             shutil.copyfile(copy, hub.db)
             for suffix in ("-wal", "-shm"):
                 Path(f"{hub.db}{suffix}").unlink(missing_ok=True)
-            if new_epoch:  # the step docs/operations.md adds to a restore
+            if new_epoch:  # a new database id as well (earlier restore instructions did this)
                 subprocess.run(["sqlite3", str(hub.db), NEW_EPOCH], check=True, timeout=30)
             await asyncio.to_thread(hub.start_and_wait)
 
@@ -165,12 +165,6 @@ async def test_restore_with_a_new_sync_epoch_syncs_what_comes_after(tmp_path: Pa
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync: a restored database keeps its epoch, so new events reuse the sequence "
-    "numbers (and batch ids) of batches the receiver already stored, and it drops them as "
-    "duplicates; docs/operations.md gives a new epoch on restore until the hub does",
-)
 async def test_restore_alone_syncs_what_comes_after(tmp_path: Path) -> None:
     c_ids, received = await restore_with_sync(tmp_path, new_epoch=False)
     assert c_ids <= received

@@ -336,3 +336,17 @@ def test_retry_after_wins_over_jitter_and_is_bounded() -> None:
 def test_decoded_record_round_trips_through_msgspec() -> None:
     line = to_line(_row(_visit()), "anonymous")
     assert isinstance(msgspec.json.decode(line or b""), dict)
+
+
+def test_batch_id_names_what_the_batch_holds_so_a_restored_database_gets_new_ids() -> None:
+    rows = [(11, 30), (12, 30), (13, 30)]
+    before = [b'{"id":"a"}', b'{"id":"b"}', b'{"id":"c"}']
+    after_restore = [b'{"id":"x"}', b'{"id":"y"}', b'{"id":"z"}']
+    first = StreamCursor("events", 10).plan(rows, "ep", 100, 10_000, before)
+    again = StreamCursor("events", 10).plan(rows, "ep", 100, 10_000, before)
+    restored = StreamCursor("events", 10).plan(rows, "ep", 100, 10_000, after_restore)
+    assert first.in_flight is not None and again.in_flight is not None
+    assert restored.in_flight is not None
+    assert first.in_flight.batch == again.in_flight.batch
+    assert first.in_flight.batch != restored.in_flight.batch
+    assert first.in_flight.batch.startswith("events-ep-11-13-")
