@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
 import signal
@@ -21,13 +20,6 @@ if TYPE_CHECKING:
     from beacon_agent.agent import BeaconAgent
 
 _log = logging.getLogger(__name__)
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 async def _run(agent: BeaconAgent) -> int:
@@ -114,10 +106,7 @@ def beacon(
         require_extra("beacon", "beacon", "bleak", "dbus_fast")
     from beacon_agent.agent import AgentOptions, BeaconAgent
 
-    # The hub announces on loopback only when it listens there (the demo, tests): browse there.
-    interfaces = (
-        [settings.host] if "CIMAISE_HOST" in os.environ and _is_loopback(settings.host) else None
-    )
+    interfaces = [settings.discovery_interface] if settings.discovery_interface else None
     options = AgentOptions(
         state=settings.state or default_state_dir("beacon"),
         hub_url=settings.hub_url,

@@ -406,15 +406,22 @@ def run_demo(plan: DemoPlan, duration: float | None, env: Mapping[str, str]) -> 
     """Start the gallery, report its milestones, run until stopped or ``duration`` ends."""
     start = time.monotonic()
     # The demo stays on this machine: no Cimaise setting of the user's (a config file, a hub
-    # or cloud URL) reaches a child. CIMAISE_HOST on loopback also tells the agents to look
-    # for the hub by zeroconf on the loopback interface only.
+    # or cloud URL) reaches a child, and devices look for the hub by zeroconf on the
+    # loopback interface only.
     # Proxies are dropped too: every URL of the demo is on loopback.
     base_env = {
         k: v
         for k, v in env.items()
         if not k.startswith("CIMAISE_") and k.lower() not in PROXY_VARIABLES
     }
-    base_env.update({"PYTHONUNBUFFERED": "1", "CIMAISE_HOST": HOST, "CIMAISE_SITE": plan.site})
+    base_env.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            "CIMAISE_HOST": HOST,
+            "CIMAISE_DISCOVERY_INTERFACE": HOST,
+            "CIMAISE_SITE": plan.site,
+        }
+    )
     base_env["NO_PROXY"] = base_env["no_proxy"] = "127.0.0.1,localhost"
     sup = Supervisor(plan.logs, base_env)
     try:

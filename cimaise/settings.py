@@ -56,6 +56,8 @@ class Settings:
     # devices (kiosk, beacon agent, phone)
     hub_url: str | None = None
     state: Path | None = None
+    # address of the network interface to look for the hub on by zeroconf (default: all)
+    discovery_interface: str | None = None
     # everyone
     log_level: str = "INFO"
 

@@ -53,6 +53,9 @@ def kiosk(
         hub_url=settings.hub_url,
         pair_code=pair_code,
         fullscreen=fullscreen,
+        discovery_interfaces=(
+            [settings.discovery_interface] if settings.discovery_interface else None
+        ),
     )
     if name:
         options = dataclasses.replace(options, name=name)

@@ -70,5 +70,8 @@ def phone(
         hub_url=settings.hub_url,
         replay=replay,
         scan=scan and replay is None,
+        discovery_interfaces=(
+            [settings.discovery_interface] if settings.discovery_interface else None
+        ),
     )
     asyncio.run(app.async_run(async_lib="asyncio"))

@@ -233,6 +233,7 @@ class DeviceLink:
                     )
                     await asyncio.to_thread(save_credentials, self.state_dir, self.credentials)
                     log.info("enrolled as device %s", enrollment.device_id)
+                    await self._set_state(LinkState.ONLINE, f"connected to {url}")
                 return True
             except PairingError as exc:
                 await self._set_state(LinkState.NEEDS_PAIRING, str(exc))
@@ -244,8 +245,11 @@ class DeviceLink:
         return False
 
     async def _serve(self) -> None:
-        """Send and heartbeat until stopped, unpaired or the hub is lost."""
-        await self._set_state(LinkState.ONLINE, f"connected to {self._url}")
+        """Send and heartbeat until stopped, unpaired or the hub is lost.
+
+        The link turns ``online`` only when the hub has answered a call (``_guard``), not
+        because a token was found on disk: a saved token says nothing about the hub.
+        """
         tasks = [
             asyncio.create_task(self._flusher(), name="cimaise-link-flush"),
             asyncio.create_task(self._heartbeater(), name="cimaise-link-heartbeat"),
@@ -350,6 +354,7 @@ class DeviceLink:
             except (HubUnreachableError, HubRequestError) as exc:
                 log.info("heartbeat failed: %s", exc)
                 interval = min(interval, 5.0)
+                await self._set_state(LinkState.OFFLINE, f"{exc}; retrying in {interval:.0f} s")
             else:
                 self.last_reply = reply
                 # beat at least as often as the hub asks (a device may be set to beat faster)

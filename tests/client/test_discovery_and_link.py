@@ -146,3 +146,31 @@ async def test_link_keeps_events_while_the_hub_is_down_and_sends_them_later(
         link.stop()
         await asyncio.wait_for(task, 10.0)
         outbox.close()
+
+
+async def test_a_saved_token_alone_never_shows_the_link_online(tmp_path: Path) -> None:
+    from cimaise.demo import free_port
+    from hub.client.credentials import Credentials, save_credentials
+    from hub.client.policies import Backoff
+
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    save_credentials(
+        tmp_path,
+        Credentials(device_id="d1", token="t", hub_url=dead, zone=None, kind="beacon", name="a"),
+    )
+    states: list[LinkState] = []
+
+    async def record(state: LinkState, detail: str) -> None:
+        states.append(state)
+
+    with Outbox(tmp_path / "outbox.db") as outbox:
+        link = DeviceLink(
+            state_dir=tmp_path, kind="beacon", name="a", outbox=outbox, hub_url=dead,
+            heartbeat_s=0.1, backoff=Backoff(base=0.05, cap=0.1), on_state=record,
+        )
+        task = asyncio.create_task(link.run())
+        await wait_for(lambda: LinkState.OFFLINE in states, 10)
+        await asyncio.sleep(0.5)  # several heartbeats and retries against the dead address
+        link.stop()
+        await task
+    assert LinkState.ONLINE not in states
