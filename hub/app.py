@@ -24,7 +24,17 @@ from hub.devices.ratelimit import TokenBuckets
 from hub.devices.registry import DeviceRegistry
 from hub.guide import routes as guide_routes
 from hub.identity import load_hub_id
-from hub.keys import CONTENT, DEVICES, HUB_ID, KEYRING, METRICS, PAIRING_LIMIT, SETTINGS, STORE
+from hub.keys import (
+    CONTENT,
+    DEVICES,
+    HUB_ID,
+    KEYRING,
+    METRICS,
+    PAIRING_LIMIT,
+    PUBLIC_LIMIT,
+    SETTINGS,
+    STORE,
+)
 from hub.metrics import HubMetrics
 from hub.store import Store
 from hub.web import routes as web_routes
@@ -52,6 +62,8 @@ def create_app(
     app[DEVICES] = DeviceRegistry(store)
     app[KEYRING] = KeyRing()  # a new pseudonym key at every hub start
     app[PAIRING_LIMIT] = TokenBuckets(capacity=10, refill_per_s=1 / 6)
+    # A phone flushes every few seconds: 20 requests at once, then one every 2 s, per address.
+    app[PUBLIC_LIMIT] = TokenBuckets(capacity=20, refill_per_s=0.5)
     app[CONTENT] = library or ContentLibrary(settings.content, settings.data / "content-cache")
     app[HUB_ID] = load_hub_id(settings.data)
     for module in (devices, events, public_events, content, health, openapi):

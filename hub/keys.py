@@ -23,4 +23,6 @@ DEVICES: web.AppKey[DeviceRegistry] = web.AppKey("devices")
 KEYRING: web.AppKey[KeyRing] = web.AppKey("keyring")
 METRICS: web.AppKey[HubMetrics] = web.AppKey("metrics")
 PAIRING_LIMIT: web.AppKey[TokenBuckets] = web.AppKey("pairing_limit")
+# per client address, for the token-less route of visitors' phones
+PUBLIC_LIMIT: web.AppKey[TokenBuckets] = web.AppKey("public_limit")
 HUB_ID = web.AppKey("hub_id", str)

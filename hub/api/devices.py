@@ -12,6 +12,7 @@ import msgspec
 from aiohttp import web
 
 from hub.api.auth import require_device
+from hub.api.bodies import read_limited
 from hub.api.problems import ApiProblem, decode_body
 from hub.client.wire import EnrollRequest, HeartbeatReply, HeartbeatRequest
 from hub.devices.registry import PairingCodeUsedError
@@ -26,21 +27,6 @@ HEARTBEAT_INTERVAL_S = 30.0
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A full-HD kiosk screen as PNG can pass the API's usual body limit.
 SCREENSHOT_MAX_BYTES = 16 * 1024 * 1024
-
-
-async def _read_limited(request: web.Request, limit: int) -> bytes:
-    """The body, read from the stream with a limit of its own (413 beyond it)."""
-    too_large = ApiProblem(413, "body_too_large", f"a screenshot may have at most {limit} bytes")
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @routes.post("/api/v1/devices/enroll")
@@ -109,7 +95,9 @@ def screenshot_path(data: Path, device_id: str) -> Path:
 async def screenshot(request: web.Request) -> web.Response:
     """Keep the latest screenshot (PNG) a kiosk sent."""
     device = require_device(request)
-    data = await _read_limited(request, SCREENSHOT_MAX_BYTES)
+    data = await read_limited(
+        request, SCREENSHOT_MAX_BYTES, f"a screenshot may have at most {SCREENSHOT_MAX_BYTES} bytes"
+    )
     if not data.startswith(PNG_SIGNATURE):
         raise ApiProblem(415, "not_png", "a screenshot must be a PNG image")
     path = screenshot_path(request.app[SETTINGS].data, device.id)

@@ -11,28 +11,24 @@ Validation and storage are those of ``POST /api/v1/events`` (``hub.api.events``)
 from __future__ import annotations
 
 import time
-import weakref
 from typing import Final
 
 import msgspec
 from aiohttp import web
 
+from hub.api.bodies import read_limited
 from hub.api.events import Envelope, event_row
 from hub.api.problems import ApiProblem
 from hub.client.events import Interaction, decode_event
 from hub.client.wire import IngestReply, Rejection
-from hub.devices.ratelimit import TokenBuckets
 from hub.devices.registry import Device
-from hub.keys import SETTINGS, STORE
+from hub.keys import PUBLIC_LIMIT, SETTINGS, STORE
 from hub.store import EventRow
 
 routes = web.RouteTableDef()
 
 PUBLIC_DEVICE_ID: Final = "public-guide"
 MAX_BODY_BYTES: Final = 64 * 1024
-# A phone flushes every few seconds: 20 requests at once, then one every 2 s, per address.
-BURST: Final = 20.0
-REFILL_PER_S: Final = 0.5
 ONLY_INTERACTIONS: Final = "only `interaction` events are accepted without a device token"
 
 # Who stored events get stamped with: every visitor's phone, no zone (phones move).
@@ -49,16 +45,7 @@ PUBLIC_GUIDE: Final = Device(
     revoked=None,
 )
 
-_limits: weakref.WeakKeyDictionary[web.Application, TokenBuckets] = weakref.WeakKeyDictionary()
 _encoder = msgspec.json.Encoder()
-
-
-def _limit(app: web.Application) -> TokenBuckets:
-    """The application's buckets, made on first use (one set per hub application)."""
-    buckets = _limits.get(app)
-    if buckets is None:
-        buckets = _limits[app] = TokenBuckets(capacity=BURST, refill_per_s=REFILL_PER_S)
-    return buckets
 
 
 def public_batch(
@@ -80,26 +67,10 @@ def public_batch(
     return rows, rejected
 
 
-async def _read_small(request: web.Request) -> bytes:
-    too_large = ApiProblem(
-        413, "body_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes: send less"
-    )
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(16 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @routes.post("/api/v1/public/events")
 async def ingest_public(request: web.Request) -> web.Response:
     """Store visitors' opt-in interactions; answered after they are committed."""
-    limit = _limit(request.app)
+    limit = request.app[PUBLIC_LIMIT]
     client = request.remote or "unknown"
     now = time.monotonic()
     if not limit.allow(client, now):
@@ -110,7 +81,9 @@ async def ingest_public(request: web.Request) -> web.Response:
             f"too many event batches from this address: try again in {wait} s",
             {"Retry-After": str(wait)},
         )
-    body = await _read_small(request)
+    body = await read_limited(
+        request, MAX_BODY_BYTES, f"the body is larger than {MAX_BODY_BYTES} bytes: send less"
+    )
     try:
         envelope = msgspec.json.decode(body, type=Envelope)
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
