@@ -4,61 +4,77 @@ from __future__ import annotations
 
 import sqlite3
 
+import sqlite_utils
+
 from hub.store.migrations import Migration
 
 
 def _v1(conn: sqlite3.Connection) -> None:
-    # Statement by statement: executescript() would commit the surrounding transaction.
-    script = """
-        CREATE TABLE events (
-          seq INTEGER PRIMARY KEY,
-          id TEXT NOT NULL UNIQUE,
-          type TEXT NOT NULL,
-          ts TEXT NOT NULL,
-          received TEXT NOT NULL,
-          device_id TEXT NOT NULL,
-          site TEXT NOT NULL,
-          zone TEXT,
-          visitor TEXT,
-          body TEXT NOT NULL
-        );
-        CREATE INDEX events_type_ts ON events(type, ts);
-        CREATE TABLE devices (
-          id TEXT PRIMARY KEY,
-          kind TEXT NOT NULL,
-          name TEXT NOT NULL,
-          zone TEXT,
-          token_hash TEXT NOT NULL UNIQUE,
-          created TEXT NOT NULL,
-          last_seen TEXT,
-          version TEXT,
-          content_version TEXT,
-          status TEXT,
-          revoked TEXT
-        );
-        CREATE TABLE pairing_codes (
-          code_hash TEXT PRIMARY KEY,
-          kind TEXT NOT NULL,
-          name TEXT NOT NULL,
-          zone TEXT,
-          created TEXT NOT NULL,
-          expires TEXT NOT NULL,
-          used TEXT
-        );
-        CREATE TABLE beacon_health (
-          beacon_id TEXT PRIMARY KEY,
-          reported_by TEXT,
-          last_seen TEXT,
-          rssi REAL,
-          battery_mv INTEGER,
-          temperature_c REAL,
-          adv_count INTEGER,
-          uptime_s REAL
-        );
-        """
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    # sqlite-utils' table API on the writer's connection: inside the migration's savepoint
+    # its statements join the open transaction instead of committing on their own.
+    db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+    db.table("events").create(
+        {
+            "seq": int,  # insertion order; the cloud sync cursor follows it
+            "id": str,  # the event's UUIDv7 from the device (idempotency)
+            "type": str,
+            "ts": str,  # event time, RFC 3339 UTC
+            "received": str,  # when the hub committed it
+            "device_id": str,  # stamped from the token, never from the body
+            "site": str,
+            "zone": str,
+            "visitor": str,  # visit pseudonym until purged
+            "body": str,  # the validated event as JSON
+        },
+        pk="seq",
+        not_null={"id", "type", "ts", "received", "device_id", "site", "body"},
+    )
+    db.table("events").create_index(["id"], index_name="events_id", unique=True)
+    db.table("events").create_index(["type", "ts"], index_name="events_type_ts")
+    db.table("devices").create(
+        {
+            "id": str,
+            "kind": str,  # kiosk | beacon
+            "name": str,
+            "zone": str,
+            "token_hash": str,  # sha256 of the token; the token itself is never stored
+            "created": str,
+            "last_seen": str,
+            "version": str,
+            "content_version": str,
+            "status": str,  # last heartbeat JSON
+            "revoked": str,  # time of revocation, NULL while active
+        },
+        pk="id",
+        not_null={"kind", "name", "token_hash", "created"},
+    )
+    db.table("devices").create_index(["token_hash"], index_name="devices_token_hash", unique=True)
+    db.table("pairing_codes").create(
+        {
+            "code_hash": str,
+            "kind": str,
+            "name": str,
+            "zone": str,
+            "created": str,
+            "expires": str,
+            "used": str,
+        },
+        pk="code_hash",
+        not_null={"kind", "name", "created", "expires"},
+    )
+    db.table("beacon_health").create(
+        {
+            "beacon_id": str,
+            "reported_by": str,
+            "last_seen": str,
+            "rssi": float,
+            "battery_mv": int,
+            "temperature_c": float,
+            "adv_count": int,
+            "uptime_s": float,
+        },
+        pk="beacon_id",
+    )
 
 
 CORE_MIGRATIONS: list[Migration] = [_v1]
