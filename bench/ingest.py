@@ -91,18 +91,7 @@ def raw_rates(folder: Path, rows: int, single_rows: int) -> tuple[float, float, 
     from hub.store.schema import CORE_MIGRATIONS
     from hub.store.store import _INSERT, connect
 
-    device = Device(
-        id="bench",
-        kind="kiosk",
-        name="bench",
-        zone="room-1",
-        created="",
-        last_seen=None,
-        version=None,
-        content_version=None,
-        status=None,
-        revoked=None,
-    )
+    device = Device(id="bench", kind="kiosk", name="bench", zone="room-1")
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "raw.db"
     conn = connect(db)
@@ -162,18 +151,7 @@ def store_rates(folder: Path, batches_per_client: int) -> dict[str, float]:
     from hub.api.events import event_row
     from hub.devices.registry import Device
 
-    device = Device(
-        id="bench",
-        kind="kiosk",
-        name="bench",
-        zone="room-1",
-        created="",
-        last_seen=None,
-        version=None,
-        content_version=None,
-        status=None,
-        revoked=None,
-    )
+    device = Device(id="bench", kind="kiosk", name="bench", zone="room-1")
     out: dict[str, float] = {}
     for label in ("store",):
         batches = [

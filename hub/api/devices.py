@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import msgspec
 from aiohttp import web
 
 from hub.api.auth import require_device
-from hub.api.bodies import read_limited
+from hub.api.limits import enforce_rate, read_limited
 from hub.api.problems import ApiProblem, decode_body
 from hub.client.wire import EnrollRequest, HeartbeatReply, HeartbeatRequest
 from hub.devices.registry import PairingCodeUsedError
@@ -32,17 +31,7 @@ SCREENSHOT_MAX_BYTES = 16 * 1024 * 1024
 @routes.post("/api/v1/devices/enroll")
 async def enroll(request: web.Request) -> web.Response:
     """Exchange a pairing code for a device id and token."""
-    limit = request.app[PAIRING_LIMIT]
-    client = request.remote or "unknown"
-    now = time.monotonic()
-    if not limit.allow(client, now):
-        wait = max(1, round(limit.retry_after(client, now)))
-        raise ApiProblem(
-            429,
-            "too_many_attempts",
-            f"too many pairing attempts from this address: try again in {wait} s",
-            {"Retry-After": str(wait)},
-        )
+    enforce_rate(request, request.app[PAIRING_LIMIT], "too_many_attempts", "pairing attempts")
     body = decode_body(await request.read(), EnrollRequest)
     try:
         enrollment = await request.app[DEVICES].enroll(body.code, body.kind, body.name)

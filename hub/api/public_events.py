@@ -10,14 +10,13 @@ Validation and storage are those of ``POST /api/v1/events`` (``hub.api.events``)
 
 from __future__ import annotations
 
-import time
 from typing import Final
 
 import msgspec
 from aiohttp import web
 
-from hub.api.bodies import read_limited
 from hub.api.events import Envelope, event_row
+from hub.api.limits import enforce_rate, read_limited
 from hub.api.problems import ApiProblem
 from hub.client.events import Interaction, decode_event
 from hub.client.wire import IngestReply, Rejection
@@ -70,17 +69,7 @@ def public_batch(
 @routes.post("/api/v1/public/events")
 async def ingest_public(request: web.Request) -> web.Response:
     """Store visitors' opt-in interactions; answered after they are committed."""
-    limit = request.app[PUBLIC_LIMIT]
-    client = request.remote or "unknown"
-    now = time.monotonic()
-    if not limit.allow(client, now):
-        wait = max(1, round(limit.retry_after(client, now)))
-        raise ApiProblem(
-            429,
-            "too_many_requests",
-            f"too many event batches from this address: try again in {wait} s",
-            {"Retry-After": str(wait)},
-        )
+    enforce_rate(request, request.app[PUBLIC_LIMIT], "too_many_requests", "event batches")
     body = await read_limited(
         request, MAX_BODY_BYTES, f"the body is larger than {MAX_BODY_BYTES} bytes: send less"
     )

@@ -53,13 +53,13 @@ class Device:
     id: str
     kind: str
     name: str
-    zone: str | None
-    created: str
-    last_seen: str | None
-    version: str | None
-    content_version: str | None
-    status: dict[str, Any] | None
-    revoked: str | None
+    zone: str | None = None
+    created: str = ""
+    last_seen: str | None = None
+    version: str | None = None
+    content_version: str | None = None
+    status: dict[str, Any] | None = None
+    revoked: str | None = None
 
     @property
     def active(self) -> bool:

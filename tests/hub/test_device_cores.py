@@ -18,18 +18,7 @@ from hub.devices.ratelimit import TokenBuckets
 from hub.devices.registry import Device
 from tests.client.factories import interaction, visit
 
-DEVICE = Device(
-    id="d1",
-    kind="kiosk",
-    name="k",
-    zone="hall",
-    created="",
-    last_seen=None,
-    version=None,
-    content_version=None,
-    status=None,
-    revoked=None,
-)
+DEVICE = Device(id="d1", kind="kiosk", name="k", zone="hall")
 
 
 def test_pairing_codes_are_short_unambiguous_and_typed_any_way() -> None:
