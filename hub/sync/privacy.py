@@ -32,7 +32,8 @@ class StoredRow:
     body: str
 
 
-class _Record(msgspec.Struct, kw_only=True, omit_defaults=True, tag_field="type"):
+class _Record(msgspec.Struct, kw_only=True, omit_defaults=True, tag_field="type", gc=False):
+    # gc=False: scalar fields only, so no cycles; the export makes many thousands at a time
     id: str
     ts: str
     site: str = ""
@@ -118,22 +119,26 @@ def to_line(row: StoredRow, mode: PrivacyMode) -> bytes | None:
 
 def event_lines(
     rows: Iterable[tuple[int, str, str, str, str | None, str]], mode: PrivacyMode
-) -> list[tuple[int, bytes | None]]:
-    """``(seq, line)`` for ``(seq, received, device_id, site, zone, body)`` rows (hot path).
+) -> tuple[list[int], list[bytes]]:
+    """Sequence numbers and lines of ``(seq, received, device_id, site, zone, body)`` rows.
 
-    The same transform as ``to_line``, without building a ``StoredRow`` per event: the
-    export reads and transforms hundreds of thousands of rows at a time.
+    The same transform as ``to_line`` without building a ``StoredRow`` per event (the
+    export's hot path); a row the sync skips gets an empty line, so both lists stay
+    aligned and a batch's body is simply their join.
     """
     decode = _decoder.decode
     encode = _encoder.encode
     keep_visitor = mode == "pseudonymous"
-    out: list[tuple[int, bytes | None]] = []
-    append = out.append
+    seqs: list[int] = []
+    lines: list[bytes] = []
+    add_seq = seqs.append
+    add_line = lines.append
     for seq, received, device, site, zone, body in rows:
+        add_seq(seq)
         try:
             record = decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError):
-            append((seq, None))
+            add_line(b"")
             continue
         record.site = site
         record.device = device
@@ -144,8 +149,8 @@ def event_lines(
                 record.visitor = None
         elif kind is InteractionRecord:
             record.zone = zone
-        append((seq, encode(record) + b"\n"))
-    return out
+        add_line(encode(record) + b"\n")
+    return seqs, lines
 
 
 def flow_line(record: FlowRecord) -> bytes:

@@ -142,15 +142,17 @@ def parked_count(conn: sqlite3.Connection) -> int:
 # streams -----------------------------------------------------------------------------------
 
 
+Rows = tuple[list[int], list[bytes]]
+"""A stream's sequence numbers and their NDJSON lines, aligned; b"" for a row it skips."""
+
+
 class Stream(Protocol):
     """A table the sync sends in order of its sequence numbers."""
 
     name: str
 
-    def rows(
-        self, conn: sqlite3.Connection, first: int, last: int | None, limit: int
-    ) -> list[tuple[int, bytes | None]]:
-        """``(seq, line)`` from ``first`` (to ``last``), None for a row the sync skips."""
+    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Rows:
+        """The rows from ``first`` (to ``last``), at most ``limit``."""
         ...
 
     def backlog(self, conn: sqlite3.Connection, position: int) -> int:
@@ -166,11 +168,12 @@ class EventStream:
     def __init__(self, mode: PrivacyMode) -> None:
         self.mode: PrivacyMode = mode
 
-    def rows(
-        self, conn: sqlite3.Connection, first: int, last: int | None, limit: int
-    ) -> list[tuple[int, bytes | None]]:
+    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Rows:
+        # the zone column goes out with interactions only (the kiosk's zone); the other
+        # types carry their zone in the body
         sql = (
-            "SELECT seq, received, device_id, site, zone, body FROM events "
+            "SELECT seq, received, device_id, site, "
+            "CASE type WHEN 'interaction' THEN zone END, body FROM events "
             "WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?"
         )
         upper = last if last is not None else 2**63 - 1
@@ -194,15 +197,14 @@ class FlowStream:
     def __init__(self, site: str) -> None:
         self.site = site
 
-    def rows(
-        self, conn: sqlite3.Connection, first: int, last: int | None, limit: int
-    ) -> list[tuple[int, bytes | None]]:
+    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Rows:
         sql = (
             "SELECT seq, day, hour, from_zone, to_zone, count, visitors FROM sync_flows "
             "WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?"
         )
         upper = last if last is not None else 2**63 - 1
-        out: list[tuple[int, bytes | None]] = []
+        seqs: list[int] = []
+        lines: list[bytes] = []
         for seq, day, hour, a, b, count, visitors in conn.execute(sql, (first, upper, limit)):
             record = FlowRecord(
                 id=f"flow-{self.site}-{hour}-{a}-{b}",
@@ -214,8 +216,9 @@ class FlowStream:
                 visitors=visitors,
                 site=self.site,
             )
-            out.append((seq, flow_line(record)))
-        return out
+            seqs.append(seq)
+            lines.append(flow_line(record))
+        return seqs, lines
 
     def backlog(self, conn: sqlite3.Connection, position: int) -> int:
         return int(
@@ -225,7 +228,7 @@ class FlowStream:
 
 def seqs_between(conn: sqlite3.Connection, stream: Stream, first: int, last: int) -> list[int]:
     """The sequence numbers a stream holds in a range (to split a batch)."""
-    return [seq for seq, _ in stream.rows(conn, first, last, 2**31)]
+    return stream.rows(conn, first, last, 2**31)[0]
 
 
 # requests and status -----------------------------------------------------------------------

@@ -27,7 +27,7 @@ HEADERS: Final = (
 )
 
 
-class _Line(msgspec.Struct):
+class _Line(msgspec.Struct, gc=False):  # strings only: no cycles to track
     type: str
     id: str
 

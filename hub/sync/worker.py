@@ -13,6 +13,7 @@ cursor moves durably (``store.run_write``) only after a 2xx, or when a batch is 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import dataclasses
 import functools
@@ -102,6 +103,7 @@ class SyncWorker:
         self._task: asyncio.Task[None] | None = None
         self._next_try = 0.0  # monotonic
         self._next_heartbeat = 0.0
+        self._next_refresh = 0.0
 
     # lifecycle ---------------------------------------------------------------------------
     async def start(self, store: Store, settings: Settings) -> None:
@@ -232,35 +234,42 @@ class SyncWorker:
         receiver's. At most ``PUMP_BATCHES`` in a row, so the loop's chores still run.
         """
         for stream in self._streams:
-            prepared = await self._prepare(stream, self._cursors[stream.name])
-            if prepared is None:
+            planned = await self._plan(stream, self._cursors[stream.name])
+            if planned is None:
                 continue
-            if prepared.cursor != self._cursors[stream.name]:
-                await self._save(prepared.cursor)  # the batch's range is fixed from now on
-            return await self._pump(prepared, max_batches)
+            # compressed while the range is saved and the next batch is read
+            first = asyncio.create_task(self._compress(stream, planned))
+            try:
+                if planned[0] != self._cursors[stream.name]:
+                    await self._save(planned[0])  # the batch's range is fixed from now on
+            except BaseException:
+                await _cancel(first)
+                raise
+            return await self._pump(stream, planned[0], first, max_batches)
         return False
 
     async def _plan(
         self, stream: tables.Stream, cursor: StreamCursor
     ) -> tuple[StreamCursor, list[bytes]] | None:
-        """Read and transform the next batch's rows (the range of one in flight, or new)."""
+        """Read and transform the next batch's lines (the range of one in flight, or new).
+
+        The lines include an empty one per row the sync skips (their join is the body).
+        """
         opts = self.options
         epoch = self._epoch
 
         def build(conn: sqlite3.Connection) -> tuple[StreamCursor, list[bytes]] | None:
             first, last = cursor.window()
             limit = opts.max_count if last is None else 2**31
-            rows = stream.rows(conn, first, last, limit)
+            seqs, lines = stream.rows(conn, first, last, limit)
             planned = cursor
             if planned.in_flight is None:
-                if not rows:
+                if not seqs:
                     return None
-                sizes = [(seq, len(line) if line else 0) for seq, line in rows]
-                lines = [line for _, line in rows]
+                sizes = list(zip(seqs, map(len, lines), strict=True))
                 planned = planned.plan(sizes, epoch, opts.max_count, opts.max_bytes, lines)
             assert planned.in_flight is not None
-            top = planned.in_flight.last
-            return planned, [line for seq, line in rows if seq <= top and line is not None]
+            return planned, lines[: bisect.bisect_right(seqs, planned.in_flight.last)]
 
         return await self._read(build)
 
@@ -268,8 +277,10 @@ class SyncWorker:
         self, stream: tables.Stream, planned: tuple[StreamCursor, list[bytes]]
     ) -> _Prepared:
         cursor, lines = planned
-        body = await asyncio.to_thread(gzip_body, lines, self.options.gzip_level) if lines else b""
-        return _Prepared(stream, cursor, len(lines), body)
+        records = len(lines) - lines.count(b"")
+        level = self.options.gzip_level
+        body = await asyncio.to_thread(gzip_body, lines, level) if records else b""
+        return _Prepared(stream, cursor, records, body)
 
     async def _prepare(self, stream: tables.Stream, cursor: StreamCursor) -> _Prepared | None:
         planned = await self._plan(stream, cursor)
@@ -304,17 +315,21 @@ class SyncWorker:
             log.warning("preparing the next batch failed: %s", exc)
         finally:
             if compressing is not None:
-                compressing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await compressing
+                await _cancel(compressing)
 
-    async def _pump(self, prepared: _Prepared, max_batches: int) -> bool:
-        stream = prepared.stream
+    async def _pump(
+        self,
+        stream: tables.Stream,
+        cursor: StreamCursor,
+        first: asyncio.Task[_Prepared],
+        max_batches: int,
+    ) -> bool:
         ahead: asyncio.Queue[_Prepared | None] = asyncio.Queue(maxsize=2)
         producer = asyncio.create_task(
-            self._produce(stream, prepared.cursor.done(), max_batches - 1, ahead)
+            self._produce(stream, cursor.done(), max_batches - 1, ahead)
         )
         try:
+            prepared = await first
             while True:
                 if prepared.records == 0:  # only rows the sync skips: no request
                     await self._save(prepared.cursor.done())
@@ -330,12 +345,12 @@ class SyncWorker:
                     return True
                 # the cursor past the delivered batch, and the next range, in one write
                 await self._save(following.cursor)
-                await self._refresh()
+                if time.monotonic() >= self._next_refresh:  # figures for people: 1/s is enough
+                    await self._refresh()
                 prepared = following
         finally:
-            producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await producer
+            await _cancel(first)
+            await _cancel(producer)
 
     async def _send(self, prepared: _Prepared) -> Verdict:
         """POST one prepared batch and act on the answer; returns what happened.
@@ -422,6 +437,7 @@ class SyncWorker:
 
     # state -----------------------------------------------------------------------------
     async def _refresh(self) -> None:
+        self._next_refresh = time.monotonic() + 1.0
         events, flows = self._cursors.get("events"), self._cursors.get("flows")
         if events is None or flows is None:
             return
@@ -514,6 +530,17 @@ class SyncWorker:
     async def _save(self, cursor: StreamCursor) -> None:
         await self._write(lambda c: tables.save_cursor(c, cursor))
         self._cursors[cursor.stream] = cursor
+
+
+async def _cancel(task: asyncio.Task[T]) -> None:
+    """Cancel a task and wait until it has ended; a task already done is left as it is."""
+    if task.done():
+        if not task.cancelled():
+            task.exception()  # marks it retrieved: a failure was raised where it was awaited
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _next_or_none(
