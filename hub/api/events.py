@@ -6,6 +6,13 @@ import msgspec
 from aiohttp import web
 
 from hub.api.auth import require_device
+from hub.api.batch_patterns import (
+    CHECKED_EVENT,
+    CHECKED_INTERACTION,
+    CHECKED_OCCUPANCY,
+    CHECKED_VISIT,
+    patterns_hold,
+)
 from hub.api.problems import ApiProblem
 from hub.client.events import Event, Interaction, Occupancy, Visit, decode_event, encode_event
 from hub.client.wire import IngestReply, Rejection
@@ -23,9 +30,12 @@ class Envelope(msgspec.Struct, frozen=True):
 
 
 class _TypedEnvelope(msgspec.Struct, frozen=True):
-    """The request body decoded in one pass: the fast path when every event is valid."""
+    """The request body decoded in one pass: the fast path when every event is valid.
 
-    events: list[Event]
+    Its events are the twins of ``hub.api.batch_patterns``: patterns checked per batch.
+    """
+
+    events: list[CHECKED_EVENT]
 
 
 _envelope = msgspec.json.Decoder(Envelope)
@@ -73,13 +83,15 @@ def validate_batch(
 def _rows_if_all_valid(body: bytes, device: Device, site: str) -> list[EventRow] | None:
     """The rows of a body whose events are all valid, decoded in one pass; else None.
 
-    The same checks as ``decode_event`` event by event (the schema, then ``end`` not
-    before ``start``); a body with any invalid event takes the event-by-event path,
-    which names each one.
+    The same checks as ``decode_event`` event by event (the schema, its patterns once
+    per batch, then ``end`` not before ``start``); a body with any invalid event takes
+    the event-by-event path, which names each one.
     """
     try:
-        events = _typed_envelope.decode(body).events
+        events: list[Event] = _typed_envelope.decode(body).events
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        return None
+    if not patterns_hold(events):
         return None
     rows: list[EventRow] = []
     append = rows.append
@@ -87,15 +99,15 @@ def _rows_if_all_valid(body: bytes, device: Device, site: str) -> list[EventRow]
     device_id, device_zone = device.id, device.zone
     for event in events:
         kind = type(event)
-        if kind is Interaction:
+        if kind is CHECKED_INTERACTION:
             zone, visitor, tag = device_zone, None, "interaction"
-        elif kind is Visit:
+        elif kind is CHECKED_VISIT:
             assert isinstance(event, Visit)
             if event.end < event.start:
                 return None
             zone, visitor, tag = event.zone, event.visitor, "visit"
         else:
-            assert isinstance(event, Occupancy)
+            assert kind is CHECKED_OCCUPANCY and isinstance(event, Occupancy)
             if event.end < event.start:
                 return None
             zone, visitor, tag = event.zone, None, "occupancy"

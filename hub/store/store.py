@@ -1,8 +1,9 @@
 """The store adapter: one writer thread owns the write connection and commits in groups.
 
 Every write (ingest batches and ``run_write`` functions of every component) is a job on
-one queue. The writer takes the first waiting job, then every job queued meanwhile,
-runs them inside one transaction and commits once: many small requests share one fsync,
+one queue. The writer opens a transaction with the first waiting job and runs every job
+that is queued while it works, each as soon as it takes it, then commits once: many small
+requests share one fsync, the inserts of one request overlap the validation of the next,
 and a request is answered only after its commit. Consecutive ingest jobs share one
 savepoint and one call of the ingest hooks; every other write has its own savepoint.
 A job that fails rolls back alone; a commit that fails (disk full, read-only, corrupt)
@@ -280,35 +281,7 @@ class Store:
                 if first is _STOP:
                     break
                 assert isinstance(first, _Job)
-                group = [first]
-                rows = len(first.rows or ())
-                deadline: float | None = None
-                while rows < self.max_group_rows:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        # As many writers as last time are probably on their way (devices
-                        # answered by the last commit send their next request): wait a
-                        # little for them, so they share this commit instead of the next.
-                        if len(group) >= self._expected or self.group_wait_s <= 0:
-                            break
-                        if deadline is None:
-                            deadline = time.monotonic() + self.group_wait_s
-                        left = deadline - time.monotonic()
-                        if left <= 0:
-                            break
-                        try:
-                            item = self._queue.get(timeout=left)
-                        except queue.Empty:
-                            break
-                    if item is _STOP:
-                        stopping = True
-                        break
-                    assert isinstance(item, _Job)
-                    group.append(item)
-                    rows += len(item.rows or ())
-                self._expected = len(group)
-                self._commit_group(conn, group)
+                stopping = self._run_group(conn, first)
         finally:
             while True:  # nobody will serve what is still queued
                 try:
@@ -320,52 +293,120 @@ class Store:
                     _deliver([item])
             conn.close()
 
-    def _commit_group(self, conn: sqlite3.Connection, group: list[_Job]) -> None:
+    def _more_jobs(self, taken: int, deadline: float | None) -> tuple[list[_Job], float, bool]:
+        """The jobs to add to a group that has ``taken`` jobs: ([], ...) when it is complete.
+
+        Returns the jobs (the next one and every one queued behind it), the deadline of
+        the wait, and whether the store is stopping.
+        """
+        try:
+            item = self._queue.get_nowait()
+        except queue.Empty:
+            # As many writers as last time are probably on their way (devices answered
+            # by the last commit send their next request): wait a little for them, so
+            # they share this commit instead of the next.
+            if taken >= self._expected or self.group_wait_s <= 0:
+                return [], 0.0, False
+            if deadline is None:
+                deadline = time.monotonic() + self.group_wait_s
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return [], deadline, False
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                return [], deadline, False
+        jobs: list[_Job] = []
+        while item is not _STOP:
+            assert isinstance(item, _Job)
+            jobs.append(item)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return jobs, deadline or 0.0, False
+        return jobs, deadline or 0.0, True
+
+    def _run_group(self, conn: sqlite3.Connection, first: _Job) -> bool:
+        """Run ``first`` and the jobs queued while it runs in one transaction; commit once.
+
+        Each job runs as soon as the writer takes it, so a group's inserts overlap the
+        requests still being validated; the commit comes once nothing more is queued
+        and as many jobs as in the last group were taken (or ``group_wait_s`` passed),
+        or at ``max_group_rows``. Returns True when the store was asked to stop.
+        """
         started = time.monotonic()
         received = rfc3339(utc_now())
+        group: list[_Job] = []
         rows = 0
+        stopping = False
+        deadline: float | None = None
+        jobs = [first]
         try:
             conn.execute("BEGIN IMMEDIATE")
-            if any(job.params is not None for job in group):
-                conn.execute("UPDATE temp.group_clock SET received = ?", (received,))
-            index = 0
-            while index < len(group):
-                if group[index].rows is None:
-                    batch = group[index : index + 1]
-                    self._run_job(conn, batch[0], received)
-                else:  # consecutive ingests run together: one savepoint, one hook call
-                    end = index
-                    while end < len(group) and group[end].rows is not None:
-                        end += 1
-                    batch = group[index:end]
-                    self._run_ingests(conn, batch, received)
-                index += len(batch)
-                for job in batch:
-                    if job.error is None and job.rows is not None:
-                        rows += len(job.rows)
-                if not conn.in_transaction:  # SQLite rolled the whole transaction back
-                    failed = next((job.error for job in batch if job.error), None)
-                    raise failed or StoreUnavailableError("the transaction was rolled back")
+            clock_set = False
+            while jobs:
+                group.extend(jobs)
+                if not clock_set and any(job.params is not None for job in jobs):
+                    conn.execute("UPDATE temp.group_clock SET received = ?", (received,))
+                    clock_set = True
+                rows += self._run_jobs(conn, jobs, received)
+                if rows >= self.max_group_rows or stopping:
+                    break
+                jobs, deadline, stopping = self._more_jobs(len(group), deadline)
             conn.execute("COMMIT")
         except Exception as exc:
             with contextlib.suppress(sqlite3.Error):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-            reason = unavailable_reason(exc) or str(exc)
-            if isinstance(exc, StoreUnavailableError):
-                reason = str(exc)
-            self.last_error = reason
-            log.error("store cannot commit %d writes: %s", len(group), reason)
-            for job in group:
-                job.error = StoreUnavailableError(f"the store cannot commit: {reason}")
+            if isinstance(exc, StoreUnavailableError):  # says so already
+                error = exc
+            else:
+                error = StoreUnavailableError(
+                    f"the store cannot commit: {unavailable_reason(exc) or exc}"
+                )
+            self.last_error = str(error).removeprefix("the store cannot commit: ")
+            log.error("store cannot commit %d writes: %s", len(group), self.last_error)
+            for job in group:  # one exception each: each is raised in its own request
+                job.error = StoreUnavailableError(str(error))
                 job.result = None
             _deliver(group)
-            return
+            self._expected = len(group)
+            return stopping
+        self._expected = len(group)
         if rows:  # only a commit that stored events shows the disk takes them again
             self.last_error = None
         if self.observer is not None:
             self.observer.committed(len(group), rows, time.monotonic() - started)
         _deliver(group)
+        return stopping
+
+    def _run_jobs(self, conn: sqlite3.Connection, jobs: list[_Job], received: str) -> int:
+        """Run jobs in the open transaction; returns the event rows stored.
+
+        Consecutive ingests run together (one savepoint, one call of the hooks); every
+        other write has its own savepoint. Raises when SQLite rolled the whole
+        transaction back.
+        """
+        rows = 0
+        index = 0
+        while index < len(jobs):
+            if jobs[index].rows is None:
+                batch = jobs[index : index + 1]
+                self._run_job(conn, batch[0], received)
+            else:
+                end = index
+                while end < len(jobs) and jobs[end].rows is not None:
+                    end += 1
+                batch = jobs[index:end]
+                self._run_ingests(conn, batch, received)
+            index += len(batch)
+            for job in batch:
+                if job.error is None and job.rows is not None:
+                    rows += len(job.rows)
+            if not conn.in_transaction:  # SQLite rolled the whole transaction back
+                failed = next((job.error for job in batch if job.error), None)
+                raise failed or StoreUnavailableError("the transaction was rolled back")
+        return rows
 
     def _run_ingests(self, conn: sqlite3.Connection, jobs: list[_Job], received: str) -> None:
         """Consecutive ingest jobs in one savepoint, their new rows through the hooks once.
