@@ -298,6 +298,99 @@ def floor_rates(batches: int, singles: int) -> dict[str, float]:
     }
 
 
+# -- the prototype: group commit with nothing else -------------------------------------------
+def prototype_main(port: int, db: Path) -> None:
+    """The issue's reference design, in few lines: a fast JSON decode, no validation, no
+    auth, rows handed to one writer thread that inserts whatever is queued with
+    executemany and commits once (same schema and PRAGMAs as the hub). What group commit
+    alone gives on this machine, to set the hub's own figure against."""
+    import queue
+    import threading
+
+    import msgspec
+    from aiohttp import web
+
+    from hub.store.migrations import apply_migrations
+    from hub.store.schema import CORE_MIGRATIONS
+    from hub.store.store import _INSERT, connect
+
+    jobs: queue.SimpleQueue[tuple[list[tuple[object, ...]], asyncio.Future[None]]]
+    jobs = queue.SimpleQueue()
+    loop_box: list[asyncio.AbstractEventLoop] = []
+
+    def writer() -> None:
+        conn = connect(db)
+        apply_migrations(conn, "core", CORE_MIGRATIONS)
+        while True:
+            group = [jobs.get()]
+            while True:
+                try:
+                    group.append(jobs.get_nowait())
+                except queue.Empty:
+                    break
+            conn.execute("BEGIN IMMEDIATE")
+            for rows, _ in group:
+                conn.executemany(_INSERT, rows)
+            conn.execute("COMMIT")
+            for _, done in group:
+                loop_box[0].call_soon_threadsafe(done.set_result, None)
+
+    decode, encode = msgspec.json.decode, msgspec.json.encode
+    reply = b'{"accepted":100,"duplicates":0,"rejected":[]}'
+
+    async def events(request: web.Request) -> web.Response:
+        received = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
+        rows = [
+            (e["id"], e["type"], e["ts"], received, "dev", "site", e.get("zone"),
+             e.get("visitor"), encode(e).decode())
+            for e in decode(await request.read())["events"]
+        ]
+        done = asyncio.get_running_loop().create_future()
+        jobs.put((rows, done))
+        await done
+        return web.Response(body=reply, content_type="application/json")
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(body=b"{}", content_type="application/json")
+
+    async def start(app: web.Application) -> None:
+        loop_box.append(asyncio.get_running_loop())
+        threading.Thread(target=writer, daemon=True).start()
+
+    app = web.Application()
+    app.on_startup.append(start)
+    app.router.add_post("/api/v1/events", events)
+    app.router.add_get("/healthz", healthz)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def prototype_rate(folder: Path, batches: int) -> dict[str, float]:
+    """Events/s of the prototype for the same batched clients."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--prototype-server", str(port), str(folder / "proto.db")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    tokens = [f"proto-{i}" for i in range(CLIENTS)]
+    try:
+        wait_healthy(url, server)
+        clients_in_process(url, tokens, 2, BATCH)  # warm-up
+        cpu0 = hub_cpu(server)
+        batched = clients_in_process(url, tokens, batches, BATCH)
+        cpu = (hub_cpu(server) - cpu0) / batched["events"]
+    finally:
+        server.terminate()
+        server.wait(30)
+    return {
+        "batched": batched["events"] / batched["seconds"],
+        "p99_ms": batched["p99_ms"],
+        "cpu": cpu,
+    }
+
+
 # -- the hub process ---------------------------------------------------------------------
 def free_port() -> int:
     import socket
@@ -417,12 +510,16 @@ def main() -> None:
     parser.add_argument("--singles-per-client", type=int, default=400)
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor-server", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--prototype-server", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         client_main()
         return
     if args.floor_server is not None:
         floor_main(args.floor_server)
+        return
+    if args.prototype_server is not None:
+        prototype_main(int(args.prototype_server[0]), Path(args.prototype_server[1]))
         return
     folder = Path(tempfile.mkdtemp(prefix="cimaise-bench-", dir=args.dir))
     try:
@@ -456,6 +553,7 @@ def main() -> None:
             hub.terminate()
             hub.wait(30)
         floor = floor_rates(args.batches_per_client, args.singles_per_client)
+        proto = prototype_rate(folder, args.batches_per_client)
         alone = store_rates(folder / "store", args.batches_per_client)
         raw_after = raw_rates(folder / "after", rows, min(singles, 1000))
         load_after = os.getloadavg()
@@ -484,6 +582,12 @@ def main() -> None:
         print(
             f"  ratio to raw batched: {http_batched / raw_batched:.2f}x (target >= 1.0x); "
             f"p99 {batched['p99_ms']:.1f} ms / 25 ms = {batched['p99_ms'] / 25:.2f}"
+        )
+        print(
+            f"  group-commit prototype (no validation, no auth, same clients): "
+            f"{proto['batched']:,.0f} events/s = {proto['batched'] / raw_batched:.2f}x raw, p99 "
+            f"{proto['p99_ms']:.1f} ms, {proto['cpu'] * 1e6:.1f} us CPU/event; the hub: "
+            f"{http_batched / proto['batched']:.2f}x the prototype"
         )
         print(
             f"HTTP single-event ({CLIENTS} clients x {args.singles_per_client}): "

@@ -1,12 +1,13 @@
 """The rollup follower: counts committed events into the analytics rollups, after commit.
 
 Counting inside every ingest commit (an ingest hook) made each commit of the store's
-single writer longer. The follower instead runs, about every second and whenever a
-page asks (:meth:`RollupFollower.catch_up`), one ``Store.run_write`` job per chunk of
-the event log after its cursor (``web_rollup_cursor``): it reads the chunk, counts it
-(``hub.web.rollup_store.follow_log``) and moves the cursor in the same transaction, so
-every committed event is counted exactly once, also across restarts and failed commits.
-Analytics lag ingest by about a second; pages that show counts catch up first.
+single writer longer. The follower instead runs about every second and whenever a page
+asks (:meth:`RollupFollower.catch_up`). For each chunk of the event log after its cursor
+(``web_rollup_cursor``) it reads and counts the chunk on a read connection, off the
+writer (``hub.web.rollup_store.read_chunk``), then one ``Store.run_write`` job writes
+the counts and moves the cursor in one transaction (``apply_chunk``), so every committed
+event is counted exactly once, also across restarts and failed commits. Analytics lag
+ingest by about a second; pages that show counts catch up first.
 
 The flow counter's memory of the current day (latest visit per pseudonym) is kept
 here, rebuilt from ``web_flow_memory`` at start, and changed only after the job that
@@ -24,11 +25,18 @@ from datetime import tzinfo
 
 from cimaise.errors import StoreUnavailableError
 from hub.store import Store
-from hub.web.rollup_store import FlowMemory, FollowResult, follow_log, read_cursor
+from hub.web.rollup_store import (
+    Chunk,
+    FlowMemory,
+    FollowResult,
+    apply_chunk,
+    read_chunk,
+    read_cursor,
+)
 
 log = logging.getLogger(__name__)
 
-#: events per job: one job never holds the writer long (about 10 ms), ingest runs between
+#: events per chunk: one job never holds the writer long, ingest runs between
 CHUNK = 2_000
 INTERVAL_S = 1.0
 
@@ -105,8 +113,14 @@ class RollupFollower:
                     await asyncio.sleep(time.monotonic() - started)
 
     async def _step(self) -> FollowResult:
-        memory, tz, chunk = self._memory, self.tz, self.chunk
-        result = await self.store.run_write(lambda conn: follow_log(conn, memory, tz, chunk))
+        memory, tz, size, cursor = self._memory, self.tz, self.chunk, self.cursor
+
+        def read() -> Chunk:
+            with self.store.read() as conn:
+                return read_chunk(conn, cursor, tz, size)
+
+        piece = await asyncio.to_thread(read)
+        result = await self.store.run_write(lambda conn: apply_chunk(conn, piece, memory))
         # committed: now the memory may change (a failed commit raised above)
         memory.update(result.changes)
         self.cursor = result.cursor

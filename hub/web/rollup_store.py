@@ -1,8 +1,9 @@
 """Analytics rollups, the SQLite part: counting groups of events into the rollup tables.
 
-The rollup follower (``hub.web.follower``) calls :func:`rollup_events` for each chunk
-of the event log after its cursor and moves the cursor in the same transaction, so a
-committed event is counted exactly once (a duplicate is never stored, never counted).
+The rollup follower (``hub.web.follower``) counts each chunk of the event log after its
+cursor off the writer (:func:`read_chunk`), then writes the counts and moves the cursor
+in one transaction (:func:`apply_chunk`), so a committed event is counted exactly once
+(a duplicate is never stored, never counted).
 """
 
 from __future__ import annotations
@@ -210,8 +211,8 @@ def rollup_events(
 ) -> FlowChanges:
     """Count a group of ``(event, stored zone)`` pairs into the rollups, on the writer.
 
-    What the follower does with each chunk of the log; tests and benchmarks call it
-    directly. With ``memory`` None the flow memory is read from its table.
+    What the follower does with each chunk of the log, in one call (tests and benchmarks).
+    With ``memory`` None the flow memory is read from its table.
     """
     delta = accumulate_all(events, tz)
     if delta.is_empty():
@@ -251,7 +252,7 @@ def clear_rollups(conn: sqlite3.Connection) -> None:
 
 
 class FollowResult(NamedTuple):
-    """What one follower step did (returned by :func:`follow_log` after its commit)."""
+    """What one follower step did (returned by :func:`apply_chunk`, read after its commit)."""
 
     cursor: int  # the seq of the last event counted
     counted: int  # events read from the log (undecodable ones included)
@@ -283,35 +284,53 @@ def _decode(bodies: list[str]) -> tuple[list[Record | None], int]:
     return out, skipped
 
 
-def follow_log(
-    conn: sqlite3.Connection, memory: FlowMemory, tz: tzinfo | None, limit: int
-) -> FollowResult:
-    """Count up to ``limit`` events after the cursor and move it, in the caller's transaction.
+class Chunk(NamedTuple):
+    """A chunk of the event log read and counted off the writer (:func:`read_chunk`)."""
 
-    Runs on the writer connection (``Store.run_write``): the counts and the cursor commit
-    together, so each event is counted exactly once. Should the log's highest seq be
-    below the cursor, the whole log was deleted since (retention) and SQLite reuses seqs:
-    counting starts again at its beginning.
+    start: int  # the cursor it was read after, as stored
+    last: int  # the seq of its last event (``start`` when the chunk is empty)
+    counted: int  # events read (undecodable ones included)
+    skipped: int  # events whose body could not be read
+    delta: RollupDelta
+    more: bool  # the log holds more events after ``last``
+
+
+def read_chunk(conn: sqlite3.Connection, cursor: int, tz: tzinfo | None, limit: int) -> Chunk:
+    """Read and count up to ``limit`` events after ``cursor`` (a read connection will do).
+
+    The reading and counting, most of the follower's work, run here, off the single
+    writer; :func:`apply_chunk` then writes the counts. Should the log's highest seq be
+    below the cursor, the whole log was deleted since (retention) and SQLite reuses
+    seqs: counting starts again at its beginning.
     """
-    stored = cursor = read_cursor(conn)
     top = conn.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
-    if top < cursor:
+    after = 0 if top < cursor else cursor
+    if after != cursor:
         log.info("analytics: the event log restarted below the cursor; counting from its start")
-        cursor = 0
     rows = conn.execute(
-        "SELECT seq, zone, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (cursor, limit)
+        "SELECT seq, zone, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
     ).fetchall()
     if not rows:
-        if cursor != stored:
-            conn.execute("UPDATE web_rollup_cursor SET seq = ? WHERE one = 1", (cursor,))
-        return FollowResult(cursor, 0, 0, NO_CHANGES, more=False)
+        return Chunk(cursor, after, 0, 0, RollupDelta(), more=False)
     records, skipped = _decode([r[2] for r in rows])
-    changes = rollup_events(
-        conn,
-        ((rec, row[1]) for rec, row in zip(records, rows, strict=True) if rec is not None),
-        tz,
-        memory,
+    delta = accumulate_all(
+        ((rec, row[1]) for rec, row in zip(records, rows, strict=True) if rec is not None), tz
     )
     last = int(rows[-1][0])
-    conn.execute("UPDATE web_rollup_cursor SET seq = ? WHERE one = 1", (last,))
-    return FollowResult(last, len(rows), skipped, changes, more=last < top)
+    return Chunk(cursor, last, len(rows), skipped, delta, more=last < top)
+
+
+def apply_chunk(conn: sqlite3.Connection, chunk: Chunk, memory: FlowMemory) -> FollowResult:
+    """Write a chunk's counts and move the cursor past it, in the writer's transaction.
+
+    The counts and the cursor commit together, so each event is counted exactly once. A
+    chunk read after a cursor that has moved since is not applied (nothing counted).
+    """
+    stored = read_cursor(conn)
+    if stored != chunk.start:
+        return FollowResult(stored, 0, 0, NO_CHANGES, more=True)
+    changes = NO_CHANGES if chunk.delta.is_empty() else apply_delta(conn, chunk.delta, memory)
+    if chunk.last != stored:
+        conn.execute("UPDATE web_rollup_cursor SET seq = ? WHERE one = 1", (chunk.last,))
+    return FollowResult(chunk.last, chunk.counted, chunk.skipped, changes, more=chunk.more)
+
