@@ -6,9 +6,9 @@ ingest fast path decodes a batch with *twins* of the wire types (``TWINS``), bui
 from them: the same fields in the same order with every other constraint kept, and each
 patterned string a plain string. ``patterns_hold`` then checks each pattern once over
 all of a batch's values of it, joined by newlines (no pattern of the schema admits a
-newline; a value that holds one makes the count of newlines wrong). The twins subclass the wire types, so a twin is a ``Visit`` (etc.) to every
-reader and encodes to the same bytes. A batch that fails the check takes the strict
-path, which names each bad event.
+newline; a value that holds one makes the count of newlines wrong). The twins subclass
+the wire types, so a twin is a ``Visit`` (etc.) to every reader and encodes to the same
+bytes. A batch that fails the check takes the strict path, which names each bad event.
 """
 
 from __future__ import annotations
