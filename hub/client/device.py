@@ -215,10 +215,12 @@ class DeviceLink:
                 self._url = url
                 if self.credentials is None:
                     if not self._pair_code:
+                        # cleared before the state change is announced: a code typed while
+                        # it is (the callback may yield) sets it again and ends the wait
+                        self._paired.clear()
                         await self._set_state(
                             LinkState.NEEDS_PAIRING, "not paired: enter a pairing code from the hub"
                         )
-                        self._paired.clear()
                         await self._sleep(3600.0, self._paired)
                         continue
                     code, self._pair_code = self._pair_code, None

@@ -174,3 +174,36 @@ async def test_a_saved_token_alone_never_shows_the_link_online(tmp_path: Path) -
         link.stop()
         await task
     assert LinkState.ONLINE not in states
+
+
+async def test_a_code_typed_while_not_paired_is_announced_is_not_lost(
+    aiohttp_server: ServerFactory, hub_settings: Settings, tmp_path: Path
+) -> None:
+    # The kiosk shows its keypad from the state callback; a technician fast enough to
+    # submit a code before the callback returns must not be left waiting for ever.
+    server = await aiohttp_server(create_app(hub_settings), host="127.0.0.1")
+    code = await server.app[DEVICES].create_pairing_code("kiosk", "k-1", None)
+    link: DeviceLink
+
+    async def typed_during_announcement(state: LinkState, detail: str) -> None:
+        if state is LinkState.NEEDS_PAIRING:
+            await asyncio.sleep(0)  # the UI's own work yields to the loop
+            link.pair(code.code)
+
+    with Outbox(tmp_path / "outbox.db") as outbox:
+        link = DeviceLink(
+            state_dir=tmp_path,
+            kind="kiosk",
+            name="k-1",
+            outbox=outbox,
+            hub_url=str(server.make_url("")),
+            heartbeat_s=0.2,
+            on_state=typed_during_announcement,
+        )
+        task = asyncio.create_task(link.run())
+        try:
+            await wait_for(lambda: link.state is LinkState.ONLINE, 10)
+            assert load_credentials(tmp_path) is not None
+        finally:
+            link.stop()
+            await asyncio.wait_for(task, 10.0)
