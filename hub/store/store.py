@@ -293,11 +293,14 @@ class Store:
                     _deliver([item])
             conn.close()
 
-    def _more_jobs(self, taken: int, deadline: float | None) -> tuple[list[_Job], float, bool]:
+    def _more_jobs(
+        self, taken: int, deadline: float | None
+    ) -> tuple[list[_Job], float | None, bool]:
         """The jobs to add to a group that has ``taken`` jobs: ([], ...) when it is complete.
 
         Returns the jobs (the next one and every one queued behind it), the deadline of
-        the wait, and whether the store is stopping.
+        the group's wait (set by its first wait, kept for the later ones), and whether the
+        store is stopping.
         """
         try:
             item = self._queue.get_nowait()
@@ -306,7 +309,7 @@ class Store:
             # by the last commit send their next request): wait a little for them, so
             # they share this commit instead of the next.
             if taken >= self._expected or self.group_wait_s <= 0:
-                return [], 0.0, False
+                return [], deadline, False
             if deadline is None:
                 deadline = time.monotonic() + self.group_wait_s
             left = deadline - time.monotonic()
@@ -323,8 +326,8 @@ class Store:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return jobs, deadline or 0.0, False
-        return jobs, deadline or 0.0, True
+                return jobs, deadline, False
+        return jobs, deadline, True
 
     def _run_group(self, conn: sqlite3.Connection, first: _Job) -> bool:
         """Run ``first`` and the jobs queued while it runs in one transaction; commit once.

@@ -318,3 +318,26 @@ async def test_full_disk_fails_every_ingest_of_the_shared_commit_and_stores_none
         assert "full" in str(results[0])
         with store.read() as conn:
             assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+
+
+async def test_a_group_waits_for_as_many_writers_as_the_last_one_had(tmp_path: Path) -> None:
+    # Devices answered by one commit send their next batches at about the same time:
+    # the writer waits (up to group_wait_s) for as many as the last group had, also
+    # after it has taken some of them at once.
+    commits: list[int] = []
+
+    class Observer:
+        def committed(self, jobs: int, rows: int, seconds: float) -> None:
+            commits.append(jobs)
+
+    async with Store(tmp_path / "hub.db", observer=Observer(), group_wait_s=2.0) as store:
+        await queued_together(store, [store.ingest([row(visit())]) for _ in range(3)])
+        assert commits[-1] == 4  # the busy job and three ingests: the next group waits for 4
+        commits.clear()
+
+        async def later(delay: float) -> None:
+            await asyncio.sleep(delay)
+            await store.ingest([row(visit())])
+
+        await asyncio.gather(later(0), later(0), later(0.1), later(0.2))
+    assert commits == [4]
