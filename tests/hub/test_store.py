@@ -341,3 +341,19 @@ async def test_a_group_waits_for_as_many_writers_as_the_last_one_had(tmp_path: P
 
         await asyncio.gather(later(0), later(0), later(0.1), later(0.2))
     assert commits == [4]
+
+
+async def test_large_batches_keep_their_order_and_count_what_was_stored(tmp_path: Path) -> None:
+    # batches over CHUNK_ROWS go in multi-row statements, then row by row for the rest
+    from hub.store.store import CHUNK_ROWS
+
+    made = [row(visit()) for _ in range(150)]
+    fresh = [row(interaction()) for _ in range(2 * CHUNK_ROWS)]
+    batch = [*made[100:150], *fresh, made[120]]  # 20 known, 30 + 200 new, one repeated
+    async with Store(tmp_path / "hub.db") as store:
+        await store.ingest(made[:120])
+        result = await store.ingest(batch)
+        assert (result.accepted, result.duplicates) == (230, 21)
+        with store.read() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY seq")]
+    assert ids == [r.id for r in [*made, *fresh]]
