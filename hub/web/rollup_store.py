@@ -242,15 +242,6 @@ def rollup_rows(
     memory.update(rollup_events(conn, ((row.event, row.zone) for row in rows), tz, memory))
 
 
-def clear_rollups(conn: sqlite3.Connection) -> None:
-    """Empty every rollup table (before a rebuild from the event log)."""
-    tables = ("web_zone_hour", "web_dwell", "web_kiosk_artwork", "web_kiosk_language",
-              "web_flow", "web_day")
-    for table in (*tables, "web_flow_memory", "web_flow_seen"):
-        conn.execute(f"DELETE FROM {table}")  # noqa: S608
-    conn.execute("UPDATE web_rollup_cursor SET seq = 0")
-
-
 class FollowResult(NamedTuple):
     """What one follower step did (returned by :func:`apply_chunk`, read after its commit)."""
 
