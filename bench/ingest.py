@@ -282,41 +282,33 @@ def floor_main(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-def start_floor(port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, __file__, "--floor-server", str(port)],
+def server_rates(flags: list[str], batches: int, singles: int = 0) -> dict[str, float]:
+    """Events/s, p99 and CPU/event of a reference server (this script run with ``flags``
+    and its port) for the batched clients, then (``singles`` > 0) single-event requests."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, __file__, *flags, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=ROOT,
     )
-
-
-def floor_rates(batches: int, singles: int) -> dict[str, float]:
-    """The aiohttp floor: events/s for batches of 100 and for single-event requests."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = start_floor(port)
-    tokens = [f"floor-{i}" for i in range(CLIENTS)]
+    tokens = [f"reference-{i}" for i in range(CLIENTS)]
+    out: dict[str, float] = {}
     try:
         wait_healthy(url, server)
         clients_in_process(url, tokens, 2, BATCH)  # warm-up
-        cpu0 = hub_cpu(server)
-        batched = clients_in_process(url, tokens, batches, BATCH)
-        batched_cpu = (hub_cpu(server) - cpu0) / batched["events"]
-        cpu0 = hub_cpu(server)
-        single = clients_in_process(url, tokens, singles, 1)
-        single_cpu = (hub_cpu(server) - cpu0) / single["events"]
+        for label, count, size in (("batched", batches, BATCH), ("single", singles, 1)):
+            if count:
+                cpu0 = hub_cpu(server)
+                run = clients_in_process(url, tokens, count, size)
+                out[label] = run["events"] / run["seconds"]
+                out[f"{label}_p99_ms"] = run["p99_ms"]
+                out[f"{label}_cpu"] = (hub_cpu(server) - cpu0) / run["events"]
     finally:
         server.terminate()
         server.wait(30)
-    return {
-        "batched": batched["events"] / batched["seconds"],
-        "batched_p99_ms": batched["p99_ms"],
-        "batched_cpu": batched_cpu,
-        "single": single["events"] / single["seconds"],
-        "single_p99_ms": single["p99_ms"],
-        "single_cpu": single_cpu,
-    }
+    return out
 
 
 # -- the prototype: group commit with nothing else -------------------------------------------
@@ -383,33 +375,6 @@ def prototype_main(port: int, db: Path) -> None:
     app.router.add_post("/api/v1/events", events)
     app.router.add_get("/healthz", healthz)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
-
-
-def prototype_rate(folder: Path, batches: int) -> dict[str, float]:
-    """Events/s of the prototype for the same batched clients."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--prototype-server", str(port), str(folder / "proto.db")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    tokens = [f"proto-{i}" for i in range(CLIENTS)]
-    try:
-        wait_healthy(url, server)
-        clients_in_process(url, tokens, 2, BATCH)  # warm-up
-        cpu0 = hub_cpu(server)
-        batched = clients_in_process(url, tokens, batches, BATCH)
-        cpu = (hub_cpu(server) - cpu0) / batched["events"]
-    finally:
-        server.terminate()
-        server.wait(30)
-    return {
-        "batched": batched["events"] / batched["seconds"],
-        "p99_ms": batched["p99_ms"],
-        "cpu": cpu,
-    }
 
 
 # -- the hub process ---------------------------------------------------------------------
@@ -540,7 +505,7 @@ def main() -> None:
         floor_main(args.floor_server)
         return
     if args.prototype_server is not None:
-        prototype_main(int(args.prototype_server[0]), Path(args.prototype_server[1]))
+        prototype_main(int(args.prototype_server[1]), Path(args.prototype_server[0]))
         return
     folder = Path(tempfile.mkdtemp(prefix="cimaise-bench-", dir=args.dir))
     try:
@@ -573,8 +538,10 @@ def main() -> None:
         finally:
             hub.terminate()
             hub.wait(30)
-        floor = floor_rates(args.batches_per_client, args.singles_per_client)
-        proto = prototype_rate(folder, args.batches_per_client)
+        floor = server_rates(["--floor-server"], args.batches_per_client, args.singles_per_client)
+        proto = server_rates(
+            ["--prototype-server", str(folder / "proto.db")], args.batches_per_client
+        )
         alone = store_rates(folder / "store", args.batches_per_client)
         raw_after = raw_rates(folder / "after", rows, min(singles, 1000))
         load_after = os.getloadavg()
@@ -613,7 +580,8 @@ def main() -> None:
         print(
             f"  group-commit prototype (no validation, no auth, same clients): "
             f"{proto['batched']:,.0f} events/s = {proto['batched'] / raw_batched:.2f}x raw, p99 "
-            f"{proto['p99_ms']:.1f} ms, {proto['cpu'] * 1e6:.1f} us CPU/event; the hub: "
+            f"{proto['batched_p99_ms']:.1f} ms, {proto['batched_cpu'] * 1e6:.1f} us CPU/event; "
+            "the hub: "
             f"{http_batched / proto['batched']:.2f}x the prototype"
         )
         print(
