@@ -5,16 +5,20 @@ msgspec checks a ``pattern`` constraint by calling Python's ``re`` for every val
 ingest fast path decodes a batch with *twins* of the wire types (``TWINS``), built here
 from them: the same fields in the same order with every other constraint kept, and each
 patterned string a plain string. ``patterns_hold`` then checks each pattern once over
-all of a batch's values of it, joined by newlines (no pattern of the schema admits a
-newline; a value that holds one makes the count of newlines wrong). The twins subclass
-the wire types, so a twin is a ``Visit`` (etc.) to every reader and encodes to the same
-bytes. A batch that fails the check takes the strict path, which names each bad event.
+all of a batch's values of it, joined by newlines: no pattern may match a newline
+(checked at import) and a value that holds one makes the count of newlines wrong, so
+each match is one value. The twins subclass the wire types, so a twin is a ``Visit``
+(etc.) to every reader and encodes to the same bytes. A batch that fails the check takes
+the strict path, which names each bad event. (That path is msgspec's ``re.search``,
+whose ``$`` also matches before a final newline: it takes a value the fast path refuses,
+never the other way round.)
 """
 
 from __future__ import annotations
 
 import operator
 import re
+import re._parser as _parser  # type: ignore[import-not-found]  # to prove a pattern newline-free
 import typing
 from collections.abc import Sequence
 from functools import partial
@@ -26,11 +30,52 @@ from msgspec import structs
 from hub.client.events import Event, Interaction, Occupancy, Visit
 
 _not_none = partial(operator.is_not, None)
+_NEWLINE = ord("\n")
+
+
+def _newline_free(items: Any) -> bool:
+    """True when a parsed pattern can only match text without a newline.
+
+    A whitelist (literals, positive sets of literals and ranges, repeats, groups,
+    alternatives): anything else (``.``, ``\\s``, negated sets...) might match one.
+    """
+    for op, arg in items:
+        if op is _parser.LITERAL:
+            if arg == _NEWLINE:
+                return False
+        elif op is _parser.IN:
+            for kind, value in arg:
+                if kind is _parser.LITERAL and value != _NEWLINE:
+                    continue
+                if kind is _parser.RANGE and not value[0] <= _NEWLINE <= value[1]:
+                    continue
+                return False
+        elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT):
+            if not _newline_free(arg[2]):
+                return False
+        elif op is _parser.SUBPATTERN:
+            if not _newline_free(arg[3]):
+                return False
+        elif op is _parser.BRANCH:
+            if not all(_newline_free(branch) for branch in arg[1]):
+                return False
+        else:
+            return False
+    return True
 
 
 def _bulk(pattern: str) -> re.Pattern[str]:
-    """``pattern`` (anchored ``^...$``) over newline-joined values, each whole."""
-    body = pattern.removeprefix("^").removesuffix("$")
+    """``pattern`` (``^body$``) over newline-joined values, each whole.
+
+    Joining is sound only when the body cannot match a newline: then every item the
+    regex matches lies between two newlines, so each is one value. Checked here, at
+    import, so that a pattern added to the schema later cannot slip through.
+    """
+    if not (pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")):
+        raise TypeError(f"pattern {pattern!r} is not anchored as ^...$")
+    body = pattern[1:-1]
+    if not _newline_free(_parser.parse(body)):
+        raise TypeError(f"pattern {pattern!r} might match a newline: no batch check for it")
     return re.compile(f"(?:{body})(?:\n(?:{body}))*")
 
 

@@ -163,6 +163,7 @@ class Store:
         self.max_group_rows = max_group_rows
         self.group_wait_s = group_wait_s
         self._expected = 1  # writes in the last group: how many to wait for in the next
+        self._carried: _Job | None = None  # taken from the queue, left for the next group
         self.last_error: str | None = None
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -295,7 +296,8 @@ class Store:
         stopping = False
         try:
             while not stopping:
-                first = self._queue.get()
+                first = self._carried or self._queue.get()
+                self._carried = None
                 if first is _STOP:
                     break
                 assert isinstance(first, _Job)
@@ -303,7 +305,7 @@ class Store:
         finally:
             while True:  # nobody will serve what is still queued
                 try:
-                    item = self._queue.get_nowait()
+                    item = self._next_job()
                 except queue.Empty:
                     break
                 if isinstance(item, _Job):
@@ -311,17 +313,30 @@ class Store:
                     _deliver([item])
             conn.close()
 
-    def _more_jobs(
-        self, taken: int, deadline: float | None
-    ) -> tuple[list[_Job], float | None, bool]:
-        """The jobs to add to a group that has ``taken`` jobs: ([], ...) when it is complete.
+    def _next_job(self, timeout: float | None = None) -> _Job | object:
+        """The job a full group left for the next one, else the queue's next.
 
-        Returns the jobs (the next one and every one queued behind it), the deadline of
-        the group's wait (set by its first wait, kept for the later ones), and whether the
-        store is stopping.
+        Raises ``queue.Empty`` when nothing comes (at once, or within ``timeout``).
+        """
+        if self._carried is not None:
+            job, self._carried = self._carried, None
+            return job
+        if timeout is None:
+            return self._queue.get_nowait()
+        return self._queue.get(timeout=timeout)
+
+    def _more_jobs(
+        self, taken: int, rows: int, deadline: float | None
+    ) -> tuple[list[_Job], float | None, bool]:
+        """The jobs to add to a group of ``taken`` jobs and ``rows`` rows: [] once complete.
+
+        Returns the jobs (the next one and those queued behind it, up to
+        ``max_group_rows``: a write that stores no events counts as one row), the deadline
+        of the group's wait (set by its first wait, kept for the later ones), and whether
+        the store is stopping.
         """
         try:
-            item = self._queue.get_nowait()
+            item = self._next_job()
         except queue.Empty:
             # As many writers as last time are probably on their way (devices answered
             # by the last commit send their next request): wait a little for them, so
@@ -334,15 +349,20 @@ class Store:
             if left <= 0:
                 return [], deadline, False
             try:
-                item = self._queue.get(timeout=left)
+                item = self._next_job(timeout=left)
             except queue.Empty:
                 return [], deadline, False
         jobs: list[_Job] = []
         while item is not _STOP:
             assert isinstance(item, _Job)
+            size = max(1, len(item.rows or ()))
+            if rows + size > self.max_group_rows:  # the group has a job already
+                self._carried = item  # the first job of the next group
+                return jobs, deadline, False
             jobs.append(item)
+            rows += size
             try:
-                item = self._queue.get_nowait()
+                item = self._next_job()
             except queue.Empty:
                 return jobs, deadline, False
         return jobs, deadline, True
@@ -353,27 +373,30 @@ class Store:
         Each job runs as soon as the writer takes it, so a group's inserts overlap the
         requests still being validated; the commit comes once nothing more is queued
         and as many jobs as in the last group were taken (or ``group_wait_s`` passed),
-        or at ``max_group_rows``. Returns True when the store was asked to stop.
+        or before ``max_group_rows`` would be passed. Events are stamped ``received``
+        when the writer takes them. Returns True when the store was asked to stop.
         """
         started = time.monotonic()
-        received = rfc3339(utc_now())
+        received = ""
         group: list[_Job] = []
         rows = 0
+        weight = 0  # rows towards max_group_rows: a write that stores no events counts one
         stopping = False
         deadline: float | None = None
         jobs = [first]
         try:
             conn.execute("BEGIN IMMEDIATE")
-            clock_set = False
             while jobs:
                 group.extend(jobs)
-                if not clock_set and any(job.params is not None for job in jobs):
+                weight += sum(max(1, len(job.rows or ())) for job in jobs)
+                if any(job.params is not None for job in jobs):
+                    # stamped when taken: never before a request came, ms before its commit
+                    received = rfc3339(utc_now())
                     conn.execute("UPDATE temp.group_clock SET received = ?", (received,))
-                    clock_set = True
                 rows += self._run_jobs(conn, jobs, received)
-                if rows >= self.max_group_rows or stopping:
+                if stopping:
                     break
-                jobs, deadline, stopping = self._more_jobs(len(group), deadline)
+                jobs, deadline, stopping = self._more_jobs(len(group), weight, deadline)
             conn.execute("COMMIT")
         except Exception as exc:
             with contextlib.suppress(sqlite3.Error):

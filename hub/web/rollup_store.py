@@ -278,7 +278,7 @@ def _decode(bodies: list[str]) -> tuple[list[Record | None], int]:
 class Chunk(NamedTuple):
     """A chunk of the event log read and counted off the writer (:func:`read_chunk`)."""
 
-    start: int  # the cursor it was read after, as stored
+    start: int  # the follower's cursor it was read after (checked against the stored one)
     last: int  # the seq of its last event (``start`` when the chunk is empty)
     counted: int  # events read (undecodable ones included)
     skipped: int  # events whose body could not be read

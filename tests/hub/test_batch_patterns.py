@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.api.batch_patterns import TWINS, _strip
+from hub.api.batch_patterns import TWINS, _bulk, _strip
 from hub.api.events import _rows_if_all_valid, validate_batch
 from hub.client.events import (
     Interaction,
@@ -152,3 +152,13 @@ def test_fast_and_strict_paths_agree(
         # nor refuses what it takes (a value ending in a newline passes msgspec's search
         # with '$'; the strict path then stores it, so the outcome is the same)
         assert rejected
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"^[^x]{3}$", r"^\s+$", r"^.{2}$", r"^a|\n$", r"^[\x00-\x7f]+$", r"^\D+$", r"^ab\$"],
+)
+def test_a_pattern_that_could_match_a_newline_gets_no_batch_check(pattern: str) -> None:
+    # joined by newlines, "a\nb" would pass as one value of such a pattern
+    with pytest.raises(TypeError):
+        _bulk(pattern)

@@ -357,3 +357,21 @@ async def test_large_batches_keep_their_order_and_count_what_was_stored(tmp_path
         with store.read() as conn:
             ids = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY seq")]
     assert ids == [r.id for r in [*made, *fresh]]
+
+
+async def test_a_group_stops_short_of_max_group_rows(tmp_path: Path) -> None:
+    # jobs queued behind a busy writer are taken up to the cap; the rest wait their turn
+    sizes: list[int] = []
+
+    class Observer:
+        def committed(self, jobs: int, rows: int, seconds: float) -> None:
+            sizes.append(rows)
+
+    async with Store(tmp_path / "hub.db", observer=Observer(), max_group_rows=100) as store:
+        batches = [[row(visit()) for _ in range(50)] for _ in range(40)]
+        results = await queued_together(store, [store.ingest(b) for b in batches])
+        with store.read() as conn:
+            stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    assert all(not isinstance(r, BaseException) and r.accepted == 50 for r in results)
+    assert stored == 2000 and sum(sizes) == 2000
+    assert max(sizes) <= 100 and len(sizes) >= 20
