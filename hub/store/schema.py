@@ -19,7 +19,7 @@ def _v1(conn: sqlite3.Connection) -> None:
             "id": str,  # the event's UUIDv7 from the device (idempotency)
             "type": str,
             "ts": str,  # event time, RFC 3339 UTC
-            "received": str,  # when the hub committed it
+            "received": str,  # when the hub's writer took it, just before its commit
             "device_id": str,  # stamped from the token, never from the body
             "site": str,
             "zone": str,
