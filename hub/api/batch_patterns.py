@@ -9,9 +9,7 @@ all of a batch's values of it, joined by newlines: no pattern may match a newlin
 (checked at import) and a value that holds one makes the count of newlines wrong, so
 each match is one value. The twins subclass the wire types, so a twin is a ``Visit``
 (etc.) to every reader and encodes to the same bytes. A batch that fails the check takes
-the strict path, which names each bad event. (That path is msgspec's ``re.search``,
-whose ``$`` also matches before a final newline: it takes a value the fast path refuses,
-never the other way round.)
+the strict path, which names each bad event.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from typing import Annotated, Any, Final
 import msgspec
 from msgspec import structs
 
-from hub.client.events import Event, Interaction, Occupancy, Visit
+from hub.client.events import WHOLE_END, Event, Interaction, Occupancy, Visit, whole
 
 _not_none = partial(operator.is_not, None)
 _NEWLINE = ord("\n")
@@ -65,15 +63,15 @@ def _newline_free(items: Any) -> bool:
 
 
 def _bulk(pattern: str) -> re.Pattern[str]:
-    """``pattern`` (``^body$``) over newline-joined values, each whole.
+    """``pattern`` (``whole(body)``) over newline-joined values, each whole.
 
     Joining is sound only when the body cannot match a newline: then every item the
     regex matches lies between two newlines, so each is one value. Checked here, at
     import, so that a pattern added to the schema later cannot slip through.
     """
-    if not (pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")):
-        raise TypeError(f"pattern {pattern!r} is not anchored as ^...$")
-    body = pattern[1:-1]
+    body = pattern.removeprefix("^").removesuffix(WHOLE_END)
+    if pattern != whole(body):
+        raise TypeError(f"pattern {pattern!r} is not written as whole(body)")
     if not _newline_free(_parser.parse(body)):
         raise TypeError(f"pattern {pattern!r} might match a newline: no batch check for it")
     return re.compile(f"(?:{body})(?:\n(?:{body}))*")

@@ -15,9 +15,22 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
-UUID_PATTERN: Final = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-HEX_PATTERN: Final = r"^[0-9a-f]{8,64}$"
-NAME_PATTERN: Final = r"^[A-Za-z0-9_.:-]{1,64}$"
+WHOLE_END: Final = r"(?!\n)$"
+
+
+def whole(body: str) -> str:
+    """A pattern the whole value must match: ``^body`` then ``WHOLE_END``.
+
+    msgspec checks patterns with ``re.search``, whose ``$`` also matches before a final
+    newline; the lookahead refuses that, and is plain ECMA-262 for the published schema.
+    """
+    return f"^{body}{WHOLE_END}"
+
+
+UUID_PATTERN: Final = whole(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+HEX_PATTERN: Final = whole(r"[0-9a-f]{8,64}")
+NAME_PATTERN: Final = whole(r"[A-Za-z0-9_.:-]{1,64}")
+LANGUAGE_PATTERN: Final = whole(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 EventId = Annotated[str, msgspec.Meta(pattern=UUID_PATTERN)]
 UtcTime = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -71,12 +84,10 @@ class Occupancy(_Event, frozen=True, tag="occupancy"):
 class Interaction(_Event, frozen=True, tag="interaction"):
     """A kiosk (or opted-in phone) action, keyed by a random session id, nothing personal."""
 
-    session: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{8,64}$")]
+    session: Annotated[str, msgspec.Meta(pattern=HEX_PATTERN)]
     action: InteractionAction
     artwork: Name | None = None
-    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | None = (
-        None
-    )
+    language: Annotated[str, msgspec.Meta(pattern=LANGUAGE_PATTERN)] | None = None
     screen: Name | None = None
 
 
