@@ -113,6 +113,11 @@ class _Job:
 _STOP = object()
 
 
+def _weight(job: _Job) -> int:
+    """A job's rows towards ``max_group_rows``: a write that stores no events counts one."""
+    return max(1, len(job.rows or ()))
+
+
 def _settle(jobs: list[_Job]) -> None:
     for job in jobs:
         if job.future.done():  # the caller gave up (e.g. client disconnected)
@@ -331,7 +336,7 @@ class Store:
         """The jobs to add to a group of ``taken`` jobs and ``rows`` rows: [] once complete.
 
         Returns the jobs (the next one and those queued behind it, up to
-        ``max_group_rows``: a write that stores no events counts as one row), the deadline
+        ``max_group_rows`` by ``_weight``), the deadline
         of the group's wait (set by its first wait, kept for the later ones), and whether
         the store is stopping.
         """
@@ -355,7 +360,7 @@ class Store:
         jobs: list[_Job] = []
         while item is not _STOP:
             assert isinstance(item, _Job)
-            size = max(1, len(item.rows or ()))
+            size = _weight(item)
             if rows + size > self.max_group_rows:  # the group has a job already
                 self._carried = item  # the first job of the next group
                 return jobs, deadline, False
@@ -380,7 +385,7 @@ class Store:
         received = ""
         group: list[_Job] = []
         rows = 0
-        weight = 0  # rows towards max_group_rows: a write that stores no events counts one
+        weight = 0  # rows towards max_group_rows (see _weight)
         stopping = False
         deadline: float | None = None
         jobs = [first]
@@ -388,7 +393,7 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             while jobs:
                 group.extend(jobs)
-                weight += sum(max(1, len(job.rows or ())) for job in jobs)
+                weight += sum(map(_weight, jobs))
                 if any(job.params is not None for job in jobs):
                     # stamped when taken: never before a request came, ms before its commit
                     received = rfc3339(utc_now())

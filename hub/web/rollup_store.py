@@ -320,7 +320,7 @@ def apply_chunk(conn: sqlite3.Connection, chunk: Chunk, memory: FlowMemory) -> F
     stored = read_cursor(conn)
     if stored != chunk.start:
         return FollowResult(stored, 0, 0, NO_CHANGES, more=True)
-    changes = NO_CHANGES if chunk.delta.is_empty() else apply_delta(conn, chunk.delta, memory)
+    changes = apply_delta(conn, chunk.delta, memory)  # writes nothing for an empty delta
     if chunk.last != stored:
         conn.execute("UPDATE web_rollup_cursor SET seq = ? WHERE one = 1", (chunk.last,))
     return FollowResult(chunk.last, chunk.counted, chunk.skipped, changes, more=chunk.more)
