@@ -60,6 +60,21 @@ def tap(widget: Any) -> None:
     touch.touch_up()
 
 
+def count_usage_notes(usage: Any) -> list[int]:
+    """Count the events ``usage`` records from now on (a one-item list, updated in place)."""
+    noted = [0]
+    note = usage.note
+
+    def counting_note(*args: Any, **kwargs: Any) -> Any:
+        event = note(*args, **kwargs)
+        if event is not None:
+            noted[0] += 1
+        return event
+
+    usage.note = counting_note
+    return noted
+
+
 async def drive(
     app: Any, args: argparse.Namespace, clock: ManualClock, out: dict[str, Any]
 ) -> None:
@@ -83,6 +98,7 @@ async def drive(
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
         shot(shots / "phone-welcome.png")
+    noted = count_usage_notes(app.usage)
     if args.share_usage:  # the visitor ticks the opt-in on the first screen
         tap(app.manager.get_screen("welcome").ids.share)
         await frames()
@@ -189,12 +205,14 @@ async def drive(
         out["title_en"] = app.exhibition_title
         if shots:
             shot(shots / "phone-settings.png")
-    out["usage_noted"] = app.usage_sent + len(app.usage.events)
-    if args.share_usage:  # the send loop empties the queue within a few flushes
+    if args.share_usage:  # the send loop delivers what was noted within a few flushes
         deadline = time.monotonic() + 20
-        while app.usage.events and time.monotonic() < deadline:
+        while app.usage_sent < noted[0] and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        await asyncio.sleep(3 * args.flush)  # a flush in flight lands
+        await asyncio.sleep(3 * args.flush)  # nothing more (a repeat, say) comes after
+    # Counted as noted, not from the queue: a batch in flight is in neither the queue
+    # nor the sent count until the hub answers.
+    out["usage_noted"] = noted[0]
     out["usage_sent"] = app.usage_sent
     out["usage_session"] = app.usage.session
     out["rss_mb"] = psutil.Process().memory_info().rss / 2**20
