@@ -60,20 +60,45 @@ def day_events(day: date, n: int, rng: random.Random) -> list[Event]:
             dwell = rng.expovariate(1 / 120)
             start = t
             end = start + timedelta(seconds=dwell)
-            events.append(Visit(id=f"v{day}{v}{len(events)}", ts=end, zone=rng.choice(ZONES),
-                                visitor=pseudo, start=start, end=end, dwell_s=dwell, samples=9))
+            events.append(
+                Visit(
+                    id=f"v{day}{v}{len(events)}",
+                    ts=end,
+                    zone=rng.choice(ZONES),
+                    visitor=pseudo,
+                    start=start,
+                    end=end,
+                    dwell_s=dwell,
+                    samples=9,
+                )
+            )
             t = end + timedelta(seconds=rng.uniform(5, 300))
     for i in range(n_inter):
         t = opening + timedelta(seconds=rng.uniform(0, 8 * 3600))
         action = "session_start" if i % 10 == 0 else rng.choice(ACTIONS)
-        events.append(Interaction(id=f"i{day}{i}", ts=t, session=f"{i // 10:08x}", action=action,
-                                  artwork=None if action == "session_start" else
-                                  rng.choice(ARTWORKS), language=rng.choice(LANGS)))
+        events.append(
+            Interaction(
+                id=f"i{day}{i}",
+                ts=t,
+                session=f"{i // 10:08x}",
+                action=action,
+                artwork=None if action == "session_start" else rng.choice(ARTWORKS),
+                language=rng.choice(LANGS),
+            )
+        )
     for i in range(n_occ):
         start = opening + timedelta(minutes=(i * 8 * 60) // max(1, n_occ))
-        events.append(Occupancy(id=f"o{day}{i}", ts=start, zone=ZONES[i % len(ZONES)],
-                                start=start, end=start + timedelta(minutes=1),
-                                count=rng.randint(0, 30), peak=rng.randint(0, 40)))
+        events.append(
+            Occupancy(
+                id=f"o{day}{i}",
+                ts=start,
+                zone=ZONES[i % len(ZONES)],
+                start=start,
+                end=start + timedelta(minutes=1),
+                count=rng.randint(0, 30),
+                peak=rng.randint(0, 40),
+            )
+        )
     return events
 
 
@@ -97,8 +122,14 @@ def build(conn: sqlite3.Connection, total: int, days: int, first: date) -> tuple
     return made, time.perf_counter() - started
 
 
-TABLES = ("web_zone_hour", "web_dwell", "web_kiosk_artwork", "web_kiosk_language", "web_flow",
-          "web_day")
+TABLES = (
+    "web_zone_hour",
+    "web_dwell",
+    "web_kiosk_artwork",
+    "web_kiosk_language",
+    "web_flow",
+    "web_day",
+)
 
 
 async def _ingest_run(
@@ -145,18 +176,30 @@ def follow_bench(events: int, folder: Path) -> None:
     from hub.api.events import event_row
     from hub.devices.registry import Device
 
-    device = Device(id="bench", kind="kiosk", name="bench", zone="hall", created="",
-                    last_seen=None, version=None, content_version=None, status=None,
-                    revoked=None)
+    device = Device(
+        id="bench",
+        kind="kiosk",
+        name="bench",
+        zone="hall",
+        created="",
+        last_seen=None,
+        version=None,
+        content_version=None,
+        status=None,
+        revoked=None,
+    )
     rng = random.Random(11)
     made = day_events(date.today(), events, rng)
     rows = [event_row(e, device, "bench") for e in made]
     rows = rows[: len(rows) // 800 * 800]
     per = len(rows) // 8
-    batches = [[rows[c * per + i : c * per + i + 100] for i in range(0, per, 100)]
-               for c in range(8)]
-    print(f"\nrollups while ingesting {len(rows):,} events (8 tasks x batches of 100, "
-          "Store.ingest, no HTTP, WAL synchronous=FULL)")
+    batches = [
+        [rows[c * per + i : c * per + i + 100] for i in range(0, per, 100)] for c in range(8)
+    ]
+    print(
+        f"\nrollups while ingesting {len(rows):,} events (8 tasks x batches of 100, "
+        "Store.ingest, no HTTP, WAL synchronous=FULL)"
+    )
     print(f"{'rollups':<28}{'answered/s':>12}{'counted/s':>12}{'CPU us/ev':>11}{'lag ms':>9}")
     results = {}
     for mode in ("none", "hook", "follower"):
@@ -164,11 +207,16 @@ def follow_bench(events: int, folder: Path) -> None:
         results[mode] = r
         answered = float(r["answered"])  # type: ignore[arg-type]
         counted = float(r["counted"])  # type: ignore[arg-type]
-        label = {"none": "none (store alone)", "hook": "ingest hook (in the commit)",
-                 "follower": "follower (after commit)"}[mode]
-        print(f"{label:<28}{len(rows) / answered:>12,.0f}{len(rows) / counted:>12,.0f}"
-              f"{float(r['cpu']) * 1e6 / len(rows):>11.1f}"  # type: ignore[arg-type]
-              f"{(counted - answered) * 1000:>9.0f}")
+        label = {
+            "none": "none (store alone)",
+            "hook": "ingest hook (in the commit)",
+            "follower": "follower (after commit)",
+        }[mode]
+        print(
+            f"{label:<28}{len(rows) / answered:>12,.0f}{len(rows) / counted:>12,.0f}"
+            f"{float(r['cpu']) * 1e6 / len(rows):>11.1f}"  # type: ignore[arg-type]
+            f"{(counted - answered) * 1000:>9.0f}"
+        )
     same = results["hook"]["tables"] == results["follower"]["tables"]
     print(f"hook and follower rollup tables identical (sums to 1e-6): {'yes' if same else 'NO'}")
 
@@ -183,8 +231,12 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=180)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--db", type=Path, help="keep the database here (default: a temp dir)")
-    parser.add_argument("--follow-events", type=int, default=64_000,
-                        help="events of the ingest-with-rollups comparison (0: skip)")
+    parser.add_argument(
+        "--follow-events",
+        type=int,
+        default=64_000,
+        help="events of the ingest-with-rollups comparison (0: skip)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "hub.db"
@@ -207,8 +259,10 @@ def main() -> int:
         print(f"\n{'query':<12}{'range':>8}{'p50 ms':>10}{'p95 ms':>10}{'ratio':>8}")
         for span in (1, 7, 30, 90, args.days):
             days = analytics.DateRange(last - timedelta(days=span - 1), last)
-            queries = {name: (lambda n=name, d=days: analytics.chart(reader, n, d, 5))
-                       for name in analytics.CHARTS}
+            queries = {
+                name: (lambda n=name, d=days: analytics.chart(reader, n, d, 5))
+                for name in analytics.CHARTS
+            }
             queries["overview"] = lambda: analytics.day_counts(reader, last)
             for name, run in queries.items():
                 samples = []
@@ -218,11 +272,14 @@ def main() -> int:
                     samples.append((time.perf_counter() - t0) * 1000)
                 q95 = p95(samples)
                 worst = max(worst, q95)
-                print(f"{name:<12}{span:>7}d{statistics.median(samples):>10.2f}{q95:>10.2f}"
-                      f"{q95 / TARGET_MS:>8.3f}")
+                print(
+                    f"{name:<12}{span:>7}d{statistics.median(samples):>10.2f}{q95:>10.2f}"
+                    f"{q95 / TARGET_MS:>8.3f}"
+                )
         reader.close()
-        print(f"\nworst p95: {worst:.2f} ms; target {TARGET_MS:.0f} ms; "
-              f"ratio {worst / TARGET_MS:.3f}")
+        print(
+            f"\nworst p95: {worst:.2f} ms; target {TARGET_MS:.0f} ms; ratio {worst / TARGET_MS:.3f}"
+        )
         if args.follow_events > 0:
             follow_bench(args.follow_events, Path(tmp))
     return 0

@@ -356,8 +356,17 @@ def prototype_main(port: int, db: Path) -> None:
     async def events(request: web.Request) -> web.Response:
         received = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
         rows = [
-            (e["id"], e["type"], e["ts"], received, "dev", "site", e.get("zone"),
-             e.get("visitor"), encode(e).decode())
+            (
+                e["id"],
+                e["type"],
+                e["ts"],
+                received,
+                "dev",
+                "site",
+                e.get("zone"),
+                e.get("visitor"),
+                encode(e).decode(),
+            )
             for e in decode(await request.read())["events"]
         ]
         done = asyncio.get_running_loop().create_future()

@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import hmac
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 SIGNATURE_PREFIX: Final = "sha256="
@@ -26,17 +27,18 @@ def batch_id(epoch: str, stream: str, first: int, last: int, digest: str = "") -
     return f"{key}-{digest}" if digest else key
 
 
-def edge_digest(lines: Sequence[bytes | None]) -> str:
+def edge_digest(body: bytes) -> str:
     """A short digest of a batch's first and last records (empty when it has none).
 
-    Records carry unique ids, so two batches over the same range with other events in
-    them differ here; hashing the edges alone keeps it cheap on large batches. Empty
-    lines (rows the sync skips) are not records.
+    ``body`` is the batch's NDJSON. Records carry unique ids, so two batches over the
+    same range with other events in them differ here; hashing the edges alone keeps it
+    cheap on large batches.
     """
-    head = next((line for line in lines if line), None)
-    if head is None:
+    if not body:
         return ""
-    tail = next(line for line in reversed(lines) if line)
+    end = body.find(b"\n")
+    head = body if end < 0 else body[: end + 1]
+    tail = body[body.rfind(b"\n", 0, len(body) - 1) + 1 :]
     return hashlib.blake2b(head + b"\0" + tail, digest_size=4).hexdigest()
 
 
@@ -54,9 +56,52 @@ def cut(line_sizes: Sequence[int], max_count: int, max_bytes: int) -> int:
     return min(len(line_sizes), max_count)
 
 
-def gzip_body(lines: Sequence[bytes], level: int = GZIP_LEVEL) -> bytes:
-    """The NDJSON lines (each ending in a newline) as one gzip body (mtime 0)."""
-    return gzip.compress(b"".join(lines), compresslevel=level, mtime=0)
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Rows of a stream in sequence order, as the NDJSON they go out as.
+
+    ``seqs`` holds every row read, ``skipped`` those the sync skips (they send nothing
+    but belong to the range), ``body`` one line per other row, in the same order. One
+    buffer rather than a line per row: the export encodes a batch at once.
+    """
+
+    seqs: list[int]
+    body: bytes
+    skipped: frozenset[int] = frozenset()
+
+    @classmethod
+    def of_lines(cls, seqs: Sequence[int], lines: Sequence[bytes]) -> Chunk:
+        """From lines aligned with ``seqs``: each with its newline, empty for a skipped row."""
+        skipped = frozenset(seq for seq, line in zip(seqs, lines, strict=True) if not line)
+        return cls(list(seqs), b"".join(lines), skipped)
+
+    @property
+    def records(self) -> int:
+        """How many records the body holds."""
+        return len(self.seqs) - len(self.skipped)
+
+    def lines(self) -> list[bytes]:
+        """One line per row, aligned with ``seqs`` (empty for a skipped row)."""
+        # every line ends in a newline, so the split's last part is the empty remainder
+        records = (line + b"\n" for line in self.body.split(b"\n")[:-1])
+        return [b"" if seq in self.skipped else next(records) for seq in self.seqs]
+
+    def head(self, max_count: int, max_bytes: int) -> Chunk:
+        """The leading rows that fit one batch (at least one row: see ``cut``)."""
+        if len(self.seqs) <= max_count and len(self.body) <= max_bytes:
+            return self
+        lines = self.lines()
+        n = cut([len(line) for line in lines], max_count, max_bytes)
+        return Chunk.of_lines(self.seqs[:n], lines[:n])
+
+    def digest(self) -> str:
+        """``edge_digest`` of the records: what makes the batch id name its content."""
+        return edge_digest(self.body)
+
+
+def gzip_body(ndjson: bytes, level: int = GZIP_LEVEL) -> bytes:
+    """NDJSON (each line ending in a newline) as one gzip body (mtime 0)."""
+    return gzip.compress(ndjson, compresslevel=level, mtime=0)
 
 
 def signature(secret: bytes, timestamp: int | str, body: bytes) -> str:

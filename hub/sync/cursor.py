@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hub.sync.batching import batch_id, cut, edge_digest
+from hub.sync.batching import Chunk, batch_id, edge_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,28 +40,18 @@ class StreamCursor:
             return self.in_flight.first, self.in_flight.last
         return self.position + 1, None
 
-    def plan(
-        self,
-        rows: Sequence[tuple[int, int]],
-        epoch: str,
-        max_count: int,
-        max_bytes: int,
-        lines: Sequence[bytes | None] = (),
-    ) -> StreamCursor:
-        """Fix the next batch from ``(seq, line bytes)`` rows after the cursor.
+    def plan(self, batch: Chunk, epoch: str) -> StreamCursor:
+        """Fix the next batch: the rows of ``batch`` (already cut to size), after the cursor.
 
-        A row of 0 bytes is one the sync skips; it still belongs to the range. Nothing
-        changes when a batch is already in flight or there are no rows. ``lines``, the
-        rows' records in the same order, make the batch id depend on what it holds.
+        Nothing changes when a batch is already in flight or there are no rows. The id
+        depends on the records the batch holds, not only on its range.
         """
-        if self.in_flight is not None or not rows:
+        if self.in_flight is not None or not batch.seqs:
             return self
-        n = cut([size for _, size in rows], max_count, max_bytes)
-        first, last = rows[0][0], rows[n - 1][0]
+        first, last = batch.seqs[0], batch.seqs[-1]
         if first <= self.position:
             raise ValueError("rows must come after the cursor")
-        digest = edge_digest(lines[:n])
-        flight = InFlight(batch_id(epoch, self.stream, first, last, digest), first, last)
+        flight = InFlight(batch_id(epoch, self.stream, first, last, batch.digest()), first, last)
         return dataclasses.replace(self, in_flight=flight)
 
     def failed(self) -> StreamCursor:
@@ -85,6 +75,6 @@ class StreamCursor:
         first = self.in_flight.first
         # The first half of a saved batch: its id follows from the parent's, which already
         # names what the batch holds.
-        digest = edge_digest([self.in_flight.batch.encode()])
+        digest = edge_digest(self.in_flight.batch.encode())
         flight = InFlight(batch_id(epoch, self.stream, first, last, digest), first, last)
         return dataclasses.replace(self, in_flight=flight)

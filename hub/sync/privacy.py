@@ -16,6 +16,7 @@ from typing import Final
 import msgspec
 
 from cimaise.settings import PrivacyMode
+from hub.sync.batching import Chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,28 +118,28 @@ def to_line(row: StoredRow, mode: PrivacyMode) -> bytes | None:
     return _encoder.encode(record) + b"\n"
 
 
-def event_lines(
+def event_chunk(
     rows: Iterable[tuple[int, str, str, str, str | None, str]], mode: PrivacyMode
-) -> tuple[list[int], list[bytes]]:
-    """Sequence numbers and lines of ``(seq, received, device_id, site, zone, body)`` rows.
+) -> Chunk:
+    """The chunk of ``(seq, received, device_id, site, zone, body)`` rows.
 
-    The same transform as ``to_line`` without building a ``StoredRow`` per event (the
-    export's hot path); a row the sync skips gets an empty line, so both lists stay
-    aligned and a batch's body is simply their join.
+    The same transform as ``to_line`` without building a ``StoredRow`` per event, and
+    the records encoded at once (the export's hot path). A row whose body does not
+    decode is skipped: it belongs to the range but sends nothing.
     """
     decode = _decoder.decode
-    encode = _encoder.encode
     keep_visitor = mode == "pseudonymous"
     seqs: list[int] = []
-    lines: list[bytes] = []
+    records: list[EventRecord] = []
+    skipped: list[int] = []
     add_seq = seqs.append
-    add_line = lines.append
+    add_record = records.append
     for seq, received, device, site, zone, body in rows:
         add_seq(seq)
         try:
             record = decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError):
-            add_line(b"")
+            skipped.append(seq)
             continue
         record.site = site
         record.device = device
@@ -149,10 +150,10 @@ def event_lines(
                 record.visitor = None
         elif kind is InteractionRecord:
             record.zone = zone
-        add_line(encode(record) + b"\n")
-    return seqs, lines
+        add_record(record)
+    return Chunk(seqs, _encoder.encode_lines(records), frozenset(skipped))
 
 
-def flow_line(record: FlowRecord) -> bytes:
-    """One NDJSON line for a flow count."""
-    return _encoder.encode(record) + b"\n"
+def flow_chunk(seqs: list[int], records: list[FlowRecord]) -> Chunk:
+    """The chunk of flow counts, one record per sequence number."""
+    return Chunk(seqs, _encoder.encode_lines(records))

@@ -22,8 +22,9 @@ from typing import Any, Final, Protocol
 
 from cimaise.settings import PrivacyMode
 from hub.store.migrations import Migration
+from hub.sync.batching import Chunk
 from hub.sync.cursor import InFlight, StreamCursor
-from hub.sync.privacy import FlowRecord, event_lines, flow_line
+from hub.sync.privacy import FlowRecord, event_chunk, flow_chunk
 
 COMPONENT: Final = "sync"
 
@@ -142,16 +143,12 @@ def parked_count(conn: sqlite3.Connection) -> int:
 # streams -----------------------------------------------------------------------------------
 
 
-Rows = tuple[list[int], list[bytes]]
-"""A stream's sequence numbers and their NDJSON lines, aligned; b"" for a row it skips."""
-
-
 class Stream(Protocol):
     """A table the sync sends in order of its sequence numbers."""
 
     name: str
 
-    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Rows:
+    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Chunk:
         """The rows from ``first`` (to ``last``), at most ``limit``."""
         ...
 
@@ -168,7 +165,7 @@ class EventStream:
     def __init__(self, mode: PrivacyMode) -> None:
         self.mode: PrivacyMode = mode
 
-    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Rows:
+    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Chunk:
         # the zone column goes out with interactions only (the kiosk's zone); the other
         # types carry their zone in the body
         sql = (
@@ -177,7 +174,7 @@ class EventStream:
             "WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?"
         )
         upper = last if last is not None else 2**63 - 1
-        return event_lines(conn.execute(sql, (first, upper, limit)), self.mode)
+        return event_chunk(conn.execute(sql, (first, upper, limit)), self.mode)
 
     def backlog(self, conn: sqlite3.Connection, position: int) -> int:
         # With sync on nothing after the cursor is deleted, so the rows after it have no
@@ -197,28 +194,29 @@ class FlowStream:
     def __init__(self, site: str) -> None:
         self.site = site
 
-    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Rows:
+    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Chunk:
         sql = (
             "SELECT seq, day, hour, from_zone, to_zone, count, visitors FROM sync_flows "
             "WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?"
         )
         upper = last if last is not None else 2**63 - 1
         seqs: list[int] = []
-        lines: list[bytes] = []
+        records: list[FlowRecord] = []
         for seq, day, hour, a, b, count, visitors in conn.execute(sql, (first, upper, limit)):
-            record = FlowRecord(
-                id=f"flow-{self.site}-{hour}-{a}-{b}",
-                day=day,
-                hour=hour,
-                from_zone=a,
-                to_zone=b,
-                count=count,
-                visitors=visitors,
-                site=self.site,
-            )
             seqs.append(seq)
-            lines.append(flow_line(record))
-        return seqs, lines
+            records.append(
+                FlowRecord(
+                    id=f"flow-{self.site}-{hour}-{a}-{b}",
+                    day=day,
+                    hour=hour,
+                    from_zone=a,
+                    to_zone=b,
+                    count=count,
+                    visitors=visitors,
+                    site=self.site,
+                )
+            )
+        return flow_chunk(seqs, records)
 
     def backlog(self, conn: sqlite3.Connection, position: int) -> int:
         return int(
@@ -228,7 +226,7 @@ class FlowStream:
 
 def seqs_between(conn: sqlite3.Connection, stream: Stream, first: int, last: int) -> list[int]:
     """The sequence numbers a stream holds in a range (to split a batch)."""
-    return stream.rows(conn, first, last, 2**31)[0]
+    return stream.rows(conn, first, last, 2**31).seqs
 
 
 # requests and status -----------------------------------------------------------------------

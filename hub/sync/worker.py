@@ -13,7 +13,6 @@ cursor moves durably (``store.run_write``) only after a 2xx, or when a batch is 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import dataclasses
 import functools
@@ -38,7 +37,7 @@ from hub.store.migrations import apply_migrations
 from hub.sync import housekeeping as hk
 from hub.sync import tables
 from hub.sync.backoff import Backoff, Verdict
-from hub.sync.batching import GZIP_LEVEL, gzip_body, headers
+from hub.sync.batching import GZIP_LEVEL, Chunk, gzip_body, headers
 from hub.sync.chores import StoreAccess, run_chores
 from hub.sync.cursor import InFlight, StreamCursor
 from hub.sync.metrics import SyncCollector
@@ -250,37 +249,31 @@ class SyncWorker:
 
     async def _plan(
         self, stream: tables.Stream, cursor: StreamCursor
-    ) -> tuple[StreamCursor, list[bytes]] | None:
-        """Read and transform the next batch's lines (the range of one in flight, or new).
-
-        The lines include an empty one per row the sync skips (their join is the body).
-        """
+    ) -> tuple[StreamCursor, Chunk] | None:
+        """Read and transform the next batch's rows (the range of one in flight, or new)."""
         opts = self.options
         epoch = self._epoch
 
-        def build(conn: sqlite3.Connection) -> tuple[StreamCursor, list[bytes]] | None:
+        def build(conn: sqlite3.Connection) -> tuple[StreamCursor, Chunk] | None:
             first, last = cursor.window()
             limit = opts.max_count if last is None else 2**31
-            seqs, lines = stream.rows(conn, first, last, limit)
-            planned = cursor
-            if planned.in_flight is None:
-                if not seqs:
-                    return None
-                sizes = list(zip(seqs, map(len, lines), strict=True))
-                planned = planned.plan(sizes, epoch, opts.max_count, opts.max_bytes, lines)
-            assert planned.in_flight is not None
-            return planned, lines[: bisect.bisect_right(seqs, planned.in_flight.last)]
+            chunk = stream.rows(conn, first, last, limit)
+            if cursor.in_flight is not None:
+                return cursor, chunk  # its range is fixed: every row read belongs to it
+            if not chunk.seqs:
+                return None
+            chunk = chunk.head(opts.max_count, opts.max_bytes)
+            return cursor.plan(chunk, epoch), chunk
 
         return await self._read(build)
 
     async def _compress(
-        self, stream: tables.Stream, planned: tuple[StreamCursor, list[bytes]]
+        self, stream: tables.Stream, planned: tuple[StreamCursor, Chunk]
     ) -> _Prepared:
-        cursor, lines = planned
-        records = len(lines) - lines.count(b"")
+        cursor, chunk = planned
         level = self.options.gzip_level
-        body = await asyncio.to_thread(gzip_body, lines, level) if records else b""
-        return _Prepared(stream, cursor, records, body)
+        body = await asyncio.to_thread(gzip_body, chunk.body, level) if chunk.records else b""
+        return _Prepared(stream, cursor, chunk.records, body)
 
     async def _prepare(self, stream: tables.Stream, cursor: StreamCursor) -> _Prepared | None:
         planned = await self._plan(stream, cursor)
@@ -325,9 +318,7 @@ class SyncWorker:
         max_batches: int,
     ) -> bool:
         ahead: asyncio.Queue[_Prepared | None] = asyncio.Queue(maxsize=2)
-        producer = asyncio.create_task(
-            self._produce(stream, cursor.done(), max_batches - 1, ahead)
-        )
+        producer = asyncio.create_task(self._produce(stream, cursor.done(), max_batches - 1, ahead))
         try:
             prepared = await first
             while True:

@@ -13,10 +13,19 @@ import pytest
 from cimaise.settings import PrivacyMode
 from hub.client.events import Interaction, Occupancy, Visit, encode_event, new_event_id
 from hub.sync.backoff import Backoff, Verdict, classify, parse_retry_after
-from hub.sync.batching import batch_id, cut, gzip_body, headers, signature, signature_ok
+from hub.sync.batching import (
+    Chunk,
+    batch_id,
+    cut,
+    edge_digest,
+    gzip_body,
+    headers,
+    signature,
+    signature_ok,
+)
 from hub.sync.cursor import StreamCursor
 from hub.sync.flows import VisitSpan, compute_flows
-from hub.sync.privacy import FlowRecord, StoredRow, flow_line, to_line
+from hub.sync.privacy import FlowRecord, StoredRow, event_chunk, flow_chunk, to_line
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 PSEUDONYM = "a1b2c3d4e5f60718"
@@ -145,7 +154,46 @@ def test_unknown_event_type_is_skipped() -> None:
     assert to_line(row, "anonymous") is None
 
 
-def test_flow_line_names_from_and_to() -> None:
+@pytest.mark.parametrize("mode", ["anonymous", "pseudonymous"])
+def test_a_chunk_holds_the_lines_of_the_row_by_row_transform(mode: PrivacyMode) -> None:
+    tap = Interaction(
+        id=new_event_id(), ts=T0, session="0f" * 8, action="zoom", artwork="halo", screen="art"
+    )
+    rows = [
+        _row(_visit(), seq=3),
+        _row(tap, seq=4, zone="room-2"),
+        StoredRow(5, "x", "heartbeat", "t", "d", "s", None, '{"type":"heartbeat","id":"x"}'),
+        _row(_visit(), seq=7),
+    ]
+    chunk = event_chunk(
+        [(r.seq, r.received, r.device_id, r.site, r.zone, r.body) for r in rows], mode
+    )
+    expected = [to_line(r, mode) or b"" for r in rows]
+    assert chunk.seqs == [3, 4, 5, 7] and chunk.skipped == {5} and chunk.records == 3
+    assert chunk.lines() == expected
+    assert chunk.body == b"".join(expected)
+    assert (PSEUDONYM.encode() in chunk.body) is (mode == "pseudonymous")
+
+
+def test_a_chunk_is_cut_by_rows_and_bytes_with_skipped_rows_in_the_range() -> None:
+    lines = [b'{"id":"a"}\n', b"", b'{"id":"b"}\n', b'{"id":"c"}\n']
+    chunk = Chunk.of_lines([1, 2, 3, 4], lines)
+    assert chunk.head(10, 1000) is chunk  # fits: no copy
+    two = chunk.head(2, 1000)  # the skipped row counts towards the rows
+    assert (two.seqs, two.body, two.skipped, two.records) == ([1, 2], lines[0], {2}, 1)
+    by_bytes = chunk.head(10, 25)
+    assert by_bytes.seqs == [1, 2, 3] and by_bytes.body == lines[0] + lines[2]
+    assert Chunk.of_lines([9], [b"x" * 100 + b"\n"]).head(10, 10).seqs == [9]  # never empty
+
+
+def test_edge_digest_hashes_the_first_and_last_records_only() -> None:
+    body = b'{"id":"a"}\n{"id":"b"}\n{"id":"c"}\n'
+    assert edge_digest(body) == edge_digest(b'{"id":"a"}\n{"id":"other"}\n{"id":"c"}\n')
+    assert edge_digest(body) != edge_digest(b'{"id":"a"}\n{"id":"b"}\n')
+    assert edge_digest(b"") == "" and Chunk([1], b"", frozenset({1})).digest() == ""
+
+
+def test_flow_record_names_from_and_to() -> None:
     record = FlowRecord(
         id="flow-x",
         day="2026-11-26",
@@ -156,7 +204,7 @@ def test_flow_line_names_from_and_to() -> None:
         visitors=6,
         site="s",
     )
-    assert json.loads(flow_line(record)) == {
+    assert json.loads(flow_chunk([1], [record]).body) == {
         "type": "flow",
         "id": "flow-x",
         "day": "2026-11-26",
@@ -230,7 +278,7 @@ def test_cut_respects_count_and_bytes_but_always_takes_one_line() -> None:
 
 
 def test_body_is_gzip_ndjson_and_signature_covers_timestamp_and_compressed_body() -> None:
-    body = gzip_body([b'{"a":1}\n', b'{"b":2}\n'])
+    body = gzip_body(b'{"a":1}\n{"b":2}\n')
     assert gzip.decompress(body) == b'{"a":1}\n{"b":2}\n'
     sig = signature(b"s3cret", 1_700_000_000, body)
     assert sig.startswith("sha256=") and len(sig) == 7 + 64
@@ -253,16 +301,20 @@ def test_batch_id_is_stable_for_a_range_and_differs_by_epoch() -> None:
 # cursor ----------------------------------------------------------------------------------
 
 
+def _chunk(*seqs: int) -> Chunk:
+    return Chunk(list(seqs), b"".join(b'{"id":"%d"}\n' % seq for seq in seqs))
+
+
 def test_cursor_retries_the_same_batch_and_moves_only_when_done() -> None:
     cursor = StreamCursor("events")
     assert cursor.window() == (1, None)
-    cursor = cursor.plan([(1, 10), (2, 10), (3, 10)], "ep", max_count=2, max_bytes=1000)
+    cursor = cursor.plan(_chunk(1, 2), "ep")
     assert cursor.in_flight is not None
     assert (cursor.in_flight.first, cursor.in_flight.last) == (1, 2)
     planned = cursor.in_flight.batch
     cursor = cursor.failed().failed()
     # more rows arrived meanwhile: the batch in flight keeps its range and id
-    assert cursor.plan([(1, 1), (2, 1), (3, 1), (4, 1)], "ep", 10, 1000) is cursor
+    assert cursor.plan(_chunk(1, 2, 3, 4), "ep") is cursor
     assert cursor.window() == (1, 2)
     assert cursor.in_flight is not None and cursor.in_flight.failures == 2
     assert cursor.in_flight.batch == planned
@@ -271,7 +323,7 @@ def test_cursor_retries_the_same_batch_and_moves_only_when_done() -> None:
 
 
 def test_cursor_splits_a_batch_too_large_until_one_row() -> None:
-    cursor = StreamCursor("events").plan([(5, 1), (6, 1), (8, 1), (9, 1)], "ep", 10, 1000)
+    cursor = StreamCursor("events").plan(_chunk(5, 6, 8, 9), "ep")
     halved = cursor.split([5, 6, 8, 9], "ep")
     assert halved is not None and halved.window() == (5, 6)
     assert halved.in_flight is not None and cursor.in_flight is not None
@@ -339,12 +391,11 @@ def test_decoded_record_round_trips_through_msgspec() -> None:
 
 
 def test_batch_id_names_what_the_batch_holds_so_a_restored_database_gets_new_ids() -> None:
-    rows = [(11, 30), (12, 30), (13, 30)]
-    before = [b'{"id":"a"}', b'{"id":"b"}', b'{"id":"c"}']
-    after_restore = [b'{"id":"x"}', b'{"id":"y"}', b'{"id":"z"}']
-    first = StreamCursor("events", 10).plan(rows, "ep", 100, 10_000, before)
-    again = StreamCursor("events", 10).plan(rows, "ep", 100, 10_000, before)
-    restored = StreamCursor("events", 10).plan(rows, "ep", 100, 10_000, after_restore)
+    before = Chunk([11, 12, 13], b'{"id":"a"}\n{"id":"b"}\n{"id":"c"}\n')
+    after_restore = Chunk([11, 12, 13], b'{"id":"x"}\n{"id":"y"}\n{"id":"z"}\n')
+    first = StreamCursor("events", 10).plan(before, "ep")
+    again = StreamCursor("events", 10).plan(before, "ep")
+    restored = StreamCursor("events", 10).plan(after_restore, "ep")
     assert first.in_flight is not None and again.in_flight is not None
     assert restored.in_flight is not None
     assert first.in_flight.batch == again.in_flight.batch

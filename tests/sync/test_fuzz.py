@@ -36,7 +36,7 @@ def test_random_ndjson_is_counted_or_refused(body: bytes) -> None:
     )
 )
 def test_encoded_records_round_trip_through_the_receiver(records: list[dict[str, object]]) -> None:
-    body = gzip_body([json.dumps(r).encode() + b"\n" for r in records])
+    body = gzip_body(b"".join(json.dumps(r).encode() + b"\n" for r in records))
     stamp = "1795860000"
     headers = {
         "Cimaise-Site": "s",

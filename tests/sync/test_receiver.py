@@ -22,8 +22,10 @@ from hub.sync.receiver import create_receiver_app, read_records
 SECRET = "s3cret"
 
 
-def _lines(*ids: str) -> list[bytes]:
-    return [json.dumps({"type": "visit", "id": i, "zone": "a"}).encode() + b"\n" for i in ids]
+def _ndjson(*ids: str) -> bytes:
+    return b"".join(
+        json.dumps({"type": "visit", "id": i, "zone": "a"}).encode() + b"\n" for i in ids
+    )
 
 
 async def _post(
@@ -53,7 +55,7 @@ async def client(aiohttp_client: Any, tmp_path: Path) -> TestClient[Any, Any]:
 async def test_signed_batch_is_stored_and_repeated_batch_is_stored_once(
     client: TestClient[Any, Any], tmp_path: Path
 ) -> None:
-    body = gzip_body(_lines("e1", "e2"))
+    body = gzip_body(_ndjson("e1", "e2"))
     assert await _post(client, "b-1", body) == (
         200,
         {"status": "stored", "batch": "b-1", "records": 2},
@@ -67,16 +69,16 @@ async def test_signed_batch_is_stored_and_repeated_batch_is_stored_once(
 async def test_wrong_secret_is_refused_with_401_and_a_problem_body(
     client: TestClient[Any, Any], tmp_path: Path
 ) -> None:
-    status, answer = await _post(client, "b-1", gzip_body(_lines("e1")), secret="wrong")
+    status, answer = await _post(client, "b-1", gzip_body(_ndjson("e1")), secret="wrong")
     assert status == 401
     assert answer["title"] == "bad-signature" and "secret" in answer["detail"]
     assert list(read_records(tmp_path)) == []
 
 
 async def test_tampered_body_and_stale_timestamp_are_refused(client: TestClient[Any, Any]) -> None:
-    body = gzip_body(_lines("e1"))
+    body = gzip_body(_ndjson("e1"))
     good = headers("site-a", "b-1", int(time.time()), body, SECRET.encode())
-    resp = await client.post("/", data=gzip_body(_lines("e2")), headers=good)
+    resp = await client.post("/", data=gzip_body(_ndjson("e2")), headers=good)
     assert resp.status == 401
     status, answer = await _post(client, "b-1", body, timestamp=int(time.time()) - 3600)
     assert (status, answer["title"]) == (401, "stale-timestamp")
@@ -90,9 +92,9 @@ async def test_missing_headers_bad_gzip_and_bad_lines_are_400(
     assert (await resp.json(content_type=None))["title"] == "missing-header"
     status, answer = await _post(client, "b-1", b"not gzip")
     assert (status, answer["title"]) == (400, "bad-gzip")
-    status, answer = await _post(client, "b-2", gzip_body([b'{"no": "id"}\n']))
+    status, answer = await _post(client, "b-2", gzip_body(b'{"no": "id"}\n'))
     assert (status, answer["title"]) == (400, "bad-record")
-    body = gzip_body(_lines("e1"))
+    body = gzip_body(_ndjson("e1"))
     status, answer = await _post(client, "b-3", body, extra={"Content-Encoding": "identity"})
     assert (status, answer["title"]) == (415, "not-gzip")
 
@@ -132,7 +134,7 @@ async def test_receiver_command_serves_and_exports(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        body = gzip_body(_lines("e1", "e2", "e3"))
+        body = gzip_body(_ndjson("e1", "e2", "e3"))
         deadline = time.monotonic() + 30
         async with aiohttp.ClientSession() as session:
             while True:
@@ -172,5 +174,5 @@ async def test_receiver_command_serves_and_exports(tmp_path: Path) -> None:
 async def test_a_body_that_is_not_one_record_per_line_is_refused(
     client: TestClient[Any, Any], body: bytes
 ) -> None:
-    status, answer = await _post(client, "b-1", gzip_body([body]))
+    status, answer = await _post(client, "b-1", gzip_body(body))
     assert (status, answer["title"]) == (400, "bad-record")
