@@ -21,9 +21,10 @@ from typing import Annotated, Literal, TypeVar
 import msgspec
 
 from cimaise.errors import ContentError
+from hub.client.events import whole
 
-Id = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-Lang = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}$")]
+Id = Annotated[str, msgspec.Meta(pattern=whole(r"[a-z0-9][a-z0-9-]{0,63}"))]
+Lang = Annotated[str, msgspec.Meta(pattern=whole(r"[a-z]{2,3}"))]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Localized = dict[Lang, Text]
@@ -31,7 +32,7 @@ ShortLocalized = dict[Lang, ShortText]
 MediaPath = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^media/[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$",
+        pattern=whole(r"media/[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*"),
         max_length=255,
     ),
 ]
@@ -40,11 +41,19 @@ Seconds = Annotated[float, msgspec.Meta(ge=0, le=3600)]
 Uint16 = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 UuidText = Annotated[
     str,
-    msgspec.Meta(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+    msgspec.Meta(
+        pattern=whole(
+            r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+        )
+    ),
 ]
-Hex20 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{20}$")]
-Hex12 = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-fA-F]{12}$")]
-IsoDate = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")]
+Hex20 = Annotated[str, msgspec.Meta(pattern=whole(r"[0-9a-fA-F]{20}"))]
+Hex12 = Annotated[str, msgspec.Meta(pattern=whole(r"[0-9a-fA-F]{12}"))]
+# [0-9], not \d: in Python \d also matches other scripts' digits
+IsoDate = Annotated[
+    str,
+    msgspec.Meta(pattern=whole(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?")),
+]
 
 
 class _Source(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

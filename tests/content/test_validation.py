@@ -99,6 +99,12 @@ def _id_not_file_name(b: Path) -> None:
     edit_json(b, ART, id="halo-2")
 
 
+def _date_in_other_digits(b: Path) -> None:
+    data = read_json(b, "exhibition.json")
+    data["info"]["events"][0]["date"] = "\u0662\u0660\u0662\u0666-12-05"  # Arabic-Indic
+    write_json(b, "exhibition.json", data)
+
+
 CASES: dict[str, tuple[Callable[[Path], None], str, str, str]] = {
     # name: (break the bundle, file, field prefix, words of the problem)
     "unknown zone": (_set_art("zone", "zone-z"), ART, "$.zone", "no zone 'zone-z'"),
@@ -110,6 +116,9 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str, str]] = {
     "half an image": (_truncated_image, ART, "$.image", "image"),
     "path escapes": (_set_art("image", "media/../exhibition.json"), ART, "$.image",
                      "matching regex"),
+    "id with a newline": (_set_art("zone", "zone-a\n"), ART, "$.zone", "matching regex"),
+    "date in other digits": (_date_in_other_digits, "exhibition.json",
+                             "$.info.events[0].date", "matching regex"),
     "missing language": (_drop_language, ART, "$.text", "missing text in de"),
     "extra language": (_set_art("alt", {"fr": "a", "en": "b", "de": "c", "it": "d"}), ART,
                        "$.alt.it", "not one of the exhibition's languages"),
