@@ -150,8 +150,8 @@ async def _export_once(
             )
             # the same NDJSON the export sends, for the plain-gzip reference
             with store.read() as conn:
-                chunk = EventStream("anonymous").rows(conn, 1, None, n)
-                lines = [line for line in chunk.lines() if line]
+                rows = EventStream("anonymous").rows(conn, 1, None, n)
+                lines = [line for line in rows.lines() if line]
             worker = SyncWorker(options)
             await worker.start(store, settings)
             peer = psutil.Process(receiver.pid)

@@ -57,7 +57,7 @@ def cut(line_sizes: Sequence[int], max_count: int, max_bytes: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Chunk:
+class StreamRows:
     """Rows of a stream in sequence order, as the NDJSON they go out as.
 
     ``seqs`` holds every row read, ``skipped`` those the sync skips (they send nothing
@@ -70,7 +70,7 @@ class Chunk:
     skipped: frozenset[int] = frozenset()
 
     @classmethod
-    def of_lines(cls, seqs: Sequence[int], lines: Sequence[bytes]) -> Chunk:
+    def of_lines(cls, seqs: Sequence[int], lines: Sequence[bytes]) -> StreamRows:
         """From lines aligned with ``seqs``: each with its newline, empty for a skipped row."""
         skipped = frozenset(seq for seq, line in zip(seqs, lines, strict=True) if not line)
         return cls(list(seqs), b"".join(lines), skipped)
@@ -83,16 +83,19 @@ class Chunk:
     def lines(self) -> list[bytes]:
         """One line per row, aligned with ``seqs`` (empty for a skipped row)."""
         # every line ends in a newline, so the split's last part is the empty remainder
-        records = (line + b"\n" for line in self.body.split(b"\n")[:-1])
-        return [b"" if seq in self.skipped else next(records) for seq in self.seqs]
+        records = [line + b"\n" for line in self.body.split(b"\n")[:-1]]
+        if len(records) != self.records:
+            raise ValueError(f"{len(records)} lines for {self.records} records")
+        taken = iter(records)
+        return [b"" if seq in self.skipped else next(taken) for seq in self.seqs]
 
-    def head(self, max_count: int, max_bytes: int) -> Chunk:
+    def head(self, max_count: int, max_bytes: int) -> StreamRows:
         """The leading rows that fit one batch (at least one row: see ``cut``)."""
         if len(self.seqs) <= max_count and len(self.body) <= max_bytes:
             return self
         lines = self.lines()
         n = cut([len(line) for line in lines], max_count, max_bytes)
-        return Chunk.of_lines(self.seqs[:n], lines[:n])
+        return StreamRows.of_lines(self.seqs[:n], lines[:n])
 
     def digest(self) -> str:
         """``edge_digest`` of the records: what makes the batch id name its content."""

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hub.sync.batching import Chunk, batch_id, edge_digest
+from hub.sync.batching import StreamRows, batch_id, edge_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +40,19 @@ class StreamCursor:
             return self.in_flight.first, self.in_flight.last
         return self.position + 1, None
 
-    def plan(self, batch: Chunk, epoch: str) -> StreamCursor:
-        """Fix the next batch: the rows of ``batch`` (already cut to size), after the cursor.
+    def plan(self, rows: StreamRows, epoch: str) -> StreamCursor:
+        """Fix the next batch: ``rows``, after the cursor, already cut to a batch's size
+        (``StreamRows.head``).
 
         Nothing changes when a batch is already in flight or there are no rows. The id
         depends on the records the batch holds, not only on its range.
         """
-        if self.in_flight is not None or not batch.seqs:
+        if self.in_flight is not None or not rows.seqs:
             return self
-        first, last = batch.seqs[0], batch.seqs[-1]
+        first, last = rows.seqs[0], rows.seqs[-1]
         if first <= self.position:
             raise ValueError("rows must come after the cursor")
-        flight = InFlight(batch_id(epoch, self.stream, first, last, batch.digest()), first, last)
+        flight = InFlight(batch_id(epoch, self.stream, first, last, rows.digest()), first, last)
         return dataclasses.replace(self, in_flight=flight)
 
     def failed(self) -> StreamCursor:

@@ -16,7 +16,7 @@ from typing import Final
 import msgspec
 
 from cimaise.settings import PrivacyMode
-from hub.sync.batching import Chunk
+from hub.sync.batching import StreamRows
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +118,10 @@ def to_line(row: StoredRow, mode: PrivacyMode) -> bytes | None:
     return _encoder.encode(record) + b"\n"
 
 
-def event_chunk(
+def event_rows(
     rows: Iterable[tuple[int, str, str, str, str | None, str]], mode: PrivacyMode
-) -> Chunk:
-    """The chunk of ``(seq, received, device_id, site, zone, body)`` rows.
+) -> StreamRows:
+    """``(seq, received, device_id, site, zone, body)`` rows as the records they send.
 
     The same transform as ``to_line`` without building a ``StoredRow`` per event, and
     the records encoded at once (the export's hot path). A row whose body does not
@@ -151,9 +151,11 @@ def event_chunk(
         elif kind is InteractionRecord:
             record.zone = zone
         add_record(record)
-    return Chunk(seqs, _encoder.encode_lines(records), frozenset(skipped))
+    return StreamRows(seqs, _encoder.encode_lines(records), frozenset(skipped))
 
 
-def flow_chunk(seqs: list[int], records: list[FlowRecord]) -> Chunk:
-    """The chunk of flow counts, one record per sequence number."""
-    return Chunk(seqs, _encoder.encode_lines(records))
+def flow_rows(seqs: list[int], records: list[FlowRecord]) -> StreamRows:
+    """Flow counts as they are sent, one record per sequence number."""
+    if len(seqs) != len(records):
+        raise ValueError(f"{len(records)} flow records for {len(seqs)} sequence numbers")
+    return StreamRows(seqs, _encoder.encode_lines(records))

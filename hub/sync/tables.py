@@ -22,9 +22,9 @@ from typing import Any, Final, Protocol
 
 from cimaise.settings import PrivacyMode
 from hub.store.migrations import Migration
-from hub.sync.batching import Chunk
+from hub.sync.batching import StreamRows
 from hub.sync.cursor import InFlight, StreamCursor
-from hub.sync.privacy import FlowRecord, event_chunk, flow_chunk
+from hub.sync.privacy import FlowRecord, event_rows, flow_rows
 
 COMPONENT: Final = "sync"
 
@@ -147,8 +147,11 @@ class Stream(Protocol):
     """A table the sync sends in order of its sequence numbers."""
 
     name: str
+    table: str  # where its rows are, keyed by ``seq``
 
-    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Chunk:
+    def rows(
+        self, conn: sqlite3.Connection, first: int, last: int | None, limit: int
+    ) -> StreamRows:
         """The rows from ``first`` (to ``last``), at most ``limit``."""
         ...
 
@@ -161,11 +164,14 @@ class EventStream:
     """The events table, through the privacy transform of the configured mode."""
 
     name = "events"
+    table = "events"
 
     def __init__(self, mode: PrivacyMode) -> None:
         self.mode: PrivacyMode = mode
 
-    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Chunk:
+    def rows(
+        self, conn: sqlite3.Connection, first: int, last: int | None, limit: int
+    ) -> StreamRows:
         # the zone column goes out with interactions only (the kiosk's zone); the other
         # types carry their zone in the body
         sql = (
@@ -174,7 +180,7 @@ class EventStream:
             "WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?"
         )
         upper = last if last is not None else 2**63 - 1
-        return event_chunk(conn.execute(sql, (first, upper, limit)), self.mode)
+        return event_rows(conn.execute(sql, (first, upper, limit)), self.mode)
 
     def backlog(self, conn: sqlite3.Connection, position: int) -> int:
         # With sync on nothing after the cursor is deleted, so the rows after it have no
@@ -190,11 +196,14 @@ class FlowStream:
     """The k-anonymous flow counts, one record per (day, hour, from, to)."""
 
     name = "flows"
+    table = "sync_flows"
 
     def __init__(self, site: str) -> None:
         self.site = site
 
-    def rows(self, conn: sqlite3.Connection, first: int, last: int | None, limit: int) -> Chunk:
+    def rows(
+        self, conn: sqlite3.Connection, first: int, last: int | None, limit: int
+    ) -> StreamRows:
         sql = (
             "SELECT seq, day, hour, from_zone, to_zone, count, visitors FROM sync_flows "
             "WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?"
@@ -216,7 +225,7 @@ class FlowStream:
                     site=self.site,
                 )
             )
-        return flow_chunk(seqs, records)
+        return flow_rows(seqs, records)
 
     def backlog(self, conn: sqlite3.Connection, position: int) -> int:
         return int(
@@ -226,7 +235,9 @@ class FlowStream:
 
 def seqs_between(conn: sqlite3.Connection, stream: Stream, first: int, last: int) -> list[int]:
     """The sequence numbers a stream holds in a range (to split a batch)."""
-    return stream.rows(conn, first, last, 2**31).seqs
+    # the table is a constant of the stream's class, never input
+    sql = f"SELECT seq FROM {stream.table} WHERE seq >= ? AND seq <= ? ORDER BY seq"  # noqa: S608
+    return [seq for (seq,) in conn.execute(sql, (first, last))]
 
 
 # requests and status -----------------------------------------------------------------------

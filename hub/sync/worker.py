@@ -37,7 +37,7 @@ from hub.store.migrations import apply_migrations
 from hub.sync import housekeeping as hk
 from hub.sync import tables
 from hub.sync.backoff import Backoff, Verdict
-from hub.sync.batching import GZIP_LEVEL, Chunk, gzip_body, headers
+from hub.sync.batching import GZIP_LEVEL, StreamRows, gzip_body, headers
 from hub.sync.chores import StoreAccess, run_chores
 from hub.sync.cursor import InFlight, StreamCursor
 from hub.sync.metrics import SyncCollector
@@ -249,31 +249,31 @@ class SyncWorker:
 
     async def _plan(
         self, stream: tables.Stream, cursor: StreamCursor
-    ) -> tuple[StreamCursor, Chunk] | None:
+    ) -> tuple[StreamCursor, StreamRows] | None:
         """Read and transform the next batch's rows (the range of one in flight, or new)."""
         opts = self.options
         epoch = self._epoch
 
-        def build(conn: sqlite3.Connection) -> tuple[StreamCursor, Chunk] | None:
+        def build(conn: sqlite3.Connection) -> tuple[StreamCursor, StreamRows] | None:
             first, last = cursor.window()
             limit = opts.max_count if last is None else 2**31
-            chunk = stream.rows(conn, first, last, limit)
+            rows = stream.rows(conn, first, last, limit)
             if cursor.in_flight is not None:
-                return cursor, chunk  # its range is fixed: every row read belongs to it
-            if not chunk.seqs:
+                return cursor, rows  # its range is fixed: every row read belongs to it
+            if not rows.seqs:
                 return None
-            chunk = chunk.head(opts.max_count, opts.max_bytes)
-            return cursor.plan(chunk, epoch), chunk
+            rows = rows.head(opts.max_count, opts.max_bytes)
+            return cursor.plan(rows, epoch), rows
 
         return await self._read(build)
 
     async def _compress(
-        self, stream: tables.Stream, planned: tuple[StreamCursor, Chunk]
+        self, stream: tables.Stream, planned: tuple[StreamCursor, StreamRows]
     ) -> _Prepared:
-        cursor, chunk = planned
+        cursor, rows = planned
         level = self.options.gzip_level
-        body = await asyncio.to_thread(gzip_body, chunk.body, level) if chunk.records else b""
-        return _Prepared(stream, cursor, chunk.records, body)
+        body = await asyncio.to_thread(gzip_body, rows.body, level) if rows.records else b""
+        return _Prepared(stream, cursor, rows.records, body)
 
     async def _prepare(self, stream: tables.Stream, cursor: StreamCursor) -> _Prepared | None:
         planned = await self._plan(stream, cursor)

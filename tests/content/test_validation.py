@@ -99,6 +99,12 @@ def _id_not_file_name(b: Path) -> None:
     edit_json(b, ART, id="halo-2")
 
 
+def _instance_with_a_newline(b: Path) -> None:
+    data = read_json(b, "beacons.json")
+    data["beacons"][0]["eddystone_uid"]["instance"] += "\n"  # bytes.fromhex would ignore it
+    write_json(b, "beacons.json", data)
+
+
 def _date_in_other_digits(b: Path) -> None:
     data = read_json(b, "exhibition.json")
     data["info"]["events"][0]["date"] = "\u0662\u0660\u0662\u0666-12-05"  # Arabic-Indic
@@ -117,6 +123,8 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str, str]] = {
     "path escapes": (_set_art("image", "media/../exhibition.json"), ART, "$.image",
                      "matching regex"),
     "id with a newline": (_set_art("zone", "zone-a\n"), ART, "$.zone", "matching regex"),
+    "instance with a newline": (_instance_with_a_newline, "beacons.json",
+                                "$.beacons[0].eddystone_uid.instance", "matching regex"),
     "date in other digits": (_date_in_other_digits, "exhibition.json",
                              "$.info.events[0].date", "matching regex"),
     "missing language": (_drop_language, ART, "$.text", "missing text in de"),

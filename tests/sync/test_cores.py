@@ -14,7 +14,7 @@ from cimaise.settings import PrivacyMode
 from hub.client.events import Interaction, Occupancy, Visit, encode_event, new_event_id
 from hub.sync.backoff import Backoff, Verdict, classify, parse_retry_after
 from hub.sync.batching import (
-    Chunk,
+    StreamRows,
     batch_id,
     cut,
     edge_digest,
@@ -25,7 +25,7 @@ from hub.sync.batching import (
 )
 from hub.sync.cursor import StreamCursor
 from hub.sync.flows import VisitSpan, compute_flows
-from hub.sync.privacy import FlowRecord, StoredRow, event_chunk, flow_chunk, to_line
+from hub.sync.privacy import FlowRecord, StoredRow, event_rows, flow_rows, to_line
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 PSEUDONYM = "a1b2c3d4e5f60718"
@@ -155,46 +155,56 @@ def test_unknown_event_type_is_skipped() -> None:
 
 
 @pytest.mark.parametrize("mode", ["anonymous", "pseudonymous"])
-def test_a_chunk_holds_the_lines_of_the_row_by_row_transform(mode: PrivacyMode) -> None:
+def test_stream_rows_hold_the_lines_of_the_row_by_row_transform(mode: PrivacyMode) -> None:
     tap = Interaction(
         id=new_event_id(), ts=T0, session="0f" * 8, action="zoom", artwork="halo", screen="art"
     )
-    rows = [
+    stored = [
         _row(_visit(), seq=3),
         _row(tap, seq=4, zone="room-2"),
         StoredRow(5, "x", "heartbeat", "t", "d", "s", None, '{"type":"heartbeat","id":"x"}'),
         _row(_visit(), seq=7),
     ]
-    chunk = event_chunk(
-        [(r.seq, r.received, r.device_id, r.site, r.zone, r.body) for r in rows], mode
+    rows = event_rows(
+        [(r.seq, r.received, r.device_id, r.site, r.zone, r.body) for r in stored], mode
     )
-    expected = [to_line(r, mode) or b"" for r in rows]
-    assert chunk.seqs == [3, 4, 5, 7] and chunk.skipped == {5} and chunk.records == 3
-    assert chunk.lines() == expected
-    assert chunk.body == b"".join(expected)
-    assert (PSEUDONYM.encode() in chunk.body) is (mode == "pseudonymous")
+    expected = [to_line(r, mode) or b"" for r in stored]
+    assert rows.seqs == [3, 4, 5, 7] and rows.skipped == {5} and rows.records == 3
+    assert rows.lines() == expected
+    assert rows.body == b"".join(expected)
+    assert (PSEUDONYM.encode() in rows.body) is (mode == "pseudonymous")
 
 
-def test_a_chunk_is_cut_by_rows_and_bytes_with_skipped_rows_in_the_range() -> None:
+def test_stream_rows_are_cut_by_rows_and_bytes_with_skipped_rows_in_the_range() -> None:
     lines = [b'{"id":"a"}\n', b"", b'{"id":"b"}\n', b'{"id":"c"}\n']
-    chunk = Chunk.of_lines([1, 2, 3, 4], lines)
-    assert chunk.head(10, 1000) is chunk  # fits: no copy
-    two = chunk.head(2, 1000)  # the skipped row counts towards the rows
+    rows = StreamRows.of_lines([1, 2, 3, 4], lines)
+    assert rows.head(10, 1000) is rows  # fits: no copy
+    two = rows.head(2, 1000)  # the skipped row counts towards the rows
     assert (two.seqs, two.body, two.skipped, two.records) == ([1, 2], lines[0], {2}, 1)
-    by_bytes = chunk.head(10, 25)
+    by_bytes = rows.head(10, 25)
     assert by_bytes.seqs == [1, 2, 3] and by_bytes.body == lines[0] + lines[2]
-    assert Chunk.of_lines([9], [b"x" * 100 + b"\n"]).head(10, 10).seqs == [9]  # never empty
+    assert StreamRows.of_lines([9], [b"x" * 100 + b"\n"]).head(10, 10).seqs == [9]  # never empty
 
 
 def test_edge_digest_hashes_the_first_and_last_records_only() -> None:
     body = b'{"id":"a"}\n{"id":"b"}\n{"id":"c"}\n'
     assert edge_digest(body) == edge_digest(b'{"id":"a"}\n{"id":"other"}\n{"id":"c"}\n')
     assert edge_digest(body) != edge_digest(b'{"id":"a"}\n{"id":"b"}\n')
-    assert edge_digest(b"") == "" and Chunk([1], b"", frozenset({1})).digest() == ""
+    assert edge_digest(b"") == "" and StreamRows([1], b"", frozenset({1})).digest() == ""
+    # batch ids in flight are stored: the digest of the same records must never change
+    assert edge_digest(body) == "d5670b9d"
+    assert edge_digest(b"events-ep-1-4-abcd") == "8c3ca2c0"
 
 
-def test_flow_record_names_from_and_to() -> None:
-    record = FlowRecord(
+def test_stream_rows_refuse_parts_that_do_not_agree() -> None:
+    with pytest.raises(ValueError, match="2 lines for 3 records"):
+        StreamRows([1, 2, 3], b'{"id":"a"}\n{"id":"b"}\n').lines()
+    with pytest.raises(ValueError, match="1 flow records for 2 sequence numbers"):
+        flow_rows([1, 2], [_flow()])
+
+
+def _flow() -> FlowRecord:
+    return FlowRecord(
         id="flow-x",
         day="2026-11-26",
         hour="2026-11-26T10:00:00Z",
@@ -204,7 +214,10 @@ def test_flow_record_names_from_and_to() -> None:
         visitors=6,
         site="s",
     )
-    assert json.loads(flow_chunk([1], [record]).body) == {
+
+
+def test_flow_record_names_from_and_to() -> None:
+    assert json.loads(flow_rows([1], [_flow()]).body) == {
         "type": "flow",
         "id": "flow-x",
         "day": "2026-11-26",
@@ -301,20 +314,20 @@ def test_batch_id_is_stable_for_a_range_and_differs_by_epoch() -> None:
 # cursor ----------------------------------------------------------------------------------
 
 
-def _chunk(*seqs: int) -> Chunk:
-    return Chunk(list(seqs), b"".join(b'{"id":"%d"}\n' % seq for seq in seqs))
+def _rows(*seqs: int) -> StreamRows:
+    return StreamRows(list(seqs), b"".join(b'{"id":"%d"}\n' % seq for seq in seqs))
 
 
 def test_cursor_retries_the_same_batch_and_moves_only_when_done() -> None:
     cursor = StreamCursor("events")
     assert cursor.window() == (1, None)
-    cursor = cursor.plan(_chunk(1, 2), "ep")
+    cursor = cursor.plan(_rows(1, 2), "ep")
     assert cursor.in_flight is not None
     assert (cursor.in_flight.first, cursor.in_flight.last) == (1, 2)
     planned = cursor.in_flight.batch
     cursor = cursor.failed().failed()
     # more rows arrived meanwhile: the batch in flight keeps its range and id
-    assert cursor.plan(_chunk(1, 2, 3, 4), "ep") is cursor
+    assert cursor.plan(_rows(1, 2, 3, 4), "ep") is cursor
     assert cursor.window() == (1, 2)
     assert cursor.in_flight is not None and cursor.in_flight.failures == 2
     assert cursor.in_flight.batch == planned
@@ -323,7 +336,7 @@ def test_cursor_retries_the_same_batch_and_moves_only_when_done() -> None:
 
 
 def test_cursor_splits_a_batch_too_large_until_one_row() -> None:
-    cursor = StreamCursor("events").plan(_chunk(5, 6, 8, 9), "ep")
+    cursor = StreamCursor("events").plan(_rows(5, 6, 8, 9), "ep")
     halved = cursor.split([5, 6, 8, 9], "ep")
     assert halved is not None and halved.window() == (5, 6)
     assert halved.in_flight is not None and cursor.in_flight is not None
@@ -391,8 +404,8 @@ def test_decoded_record_round_trips_through_msgspec() -> None:
 
 
 def test_batch_id_names_what_the_batch_holds_so_a_restored_database_gets_new_ids() -> None:
-    before = Chunk([11, 12, 13], b'{"id":"a"}\n{"id":"b"}\n{"id":"c"}\n')
-    after_restore = Chunk([11, 12, 13], b'{"id":"x"}\n{"id":"y"}\n{"id":"z"}\n')
+    before = StreamRows([11, 12, 13], b'{"id":"a"}\n{"id":"b"}\n{"id":"c"}\n')
+    after_restore = StreamRows([11, 12, 13], b'{"id":"x"}\n{"id":"y"}\n{"id":"z"}\n')
     first = StreamCursor("events", 10).plan(before, "ep")
     again = StreamCursor("events", 10).plan(before, "ep")
     restored = StreamCursor("events", 10).plan(after_restore, "ep")
