@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/ingest.py [--dir DIR] [--batches-per-client N] [--singles N]
 
-Runs the hub in a subprocess and the clients in another process (loopback). Prints:
+Runs the hub in a subprocess and the clients in another process (loopback), a lean
+HTTP/1.1 load generator (see ``run_clients``) so that it takes little of the CPUs the hub
+runs on. Prints:
 - raw SQLite: rows/s inserting the same rows in batches of 100, one commit each (with
   executemany and with one multi-row statement per batch, as the hub's writer does: the
   faster is the reference), and rows/s with one commit per row (WAL, synchronous=FULL,
   as the hub's store);
 - a group-commit prototype: a few lines of aiohttp, msgspec and executemany with no
-  validation and no authentication, for the same clients (the issue's reference design);
+  validation and no authentication, for the same clients (the textbook design);
 - HTTP batched: 8 concurrent clients sending batches of 100 events: events/s, latency
   p50/p99, and the ratio to the raw batched rate (target >= 1.0x, p99 < 25 ms);
 - HTTP single-event: 8 concurrent clients, one event per request: events/s and the
@@ -207,33 +209,71 @@ async def _store_run(path: Path, batches: list[list[list[Any]]]) -> float:
 
 
 # -- the client process ------------------------------------------------------------------
-async def run_clients(url: str, tokens: list[str], batches: int, size: int) -> dict[str, object]:
-    import aiohttp
+# The devices are other machines in a gallery; here they share the hub's two CPUs. So the
+# load generator is lean, like wrk: each client writes ready-made HTTP/1.1 requests on one
+# keep-alive connection and reads each answer (status line, headers, Content-Length body)
+# before the next. An aiohttp client session costs several times more CPU per request,
+# taken from the hub under test (and from the floor and the prototype alike).
+async def _answer(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 response; its status code."""
+    status = int((await reader.readline()).split()[1])
+    length = None
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding":
+            raise SystemExit("the server answered with a Transfer-Encoding: not measured")
+    if length is None:
+        raise SystemExit("the server answered without a Content-Length")
+    await reader.readexactly(length)
+    return status
 
-    bodies = [
+
+async def run_clients(url: str, tokens: list[str], batches: int, size: int) -> dict[str, object]:
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    host, port = where.hostname or "127.0.0.1", where.port or 80
+
+    def request(token: str, body: bytes) -> bytes:
+        head = (
+            f"POST /api/v1/events HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    requests = [
         [
-            b'{"events":[' + b",".join(encode_event(e) for e in make_events(size)) + b"]}"
+            request(
+                token,
+                b'{"events":[' + b",".join(encode_event(e) for e in make_events(size)) + b"]}",
+            )
             for _ in range(batches)
         ]
-        for _ in tokens
+        for token in tokens
     ]
     latencies: list[float] = []
     errors = 0
 
-    async def client(token: str, mine: list[bytes]) -> None:
+    async def client(mine: list[bytes]) -> None:
         nonlocal errors
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        async with aiohttp.ClientSession(headers=headers) as session:
-            for body in mine:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            for raw in mine:
                 t0 = time.perf_counter()
-                async with session.post(f"{url}/api/v1/events", data=body) as resp:
-                    await resp.read()
-                    if resp.status != 200:
-                        errors += 1
+                writer.write(raw)
+                if await _answer(reader) != 200:
+                    errors += 1
                 latencies.append(time.perf_counter() - t0)
+        finally:
+            writer.close()
+            await writer.wait_closed()
 
     started = time.perf_counter()
-    await asyncio.gather(*(client(t, b) for t, b in zip(tokens, bodies, strict=True)))
+    await asyncio.gather(*(client(mine) for mine in requests))
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -315,7 +355,7 @@ def server_rates(flags: list[str], batches: int, singles: int = 0) -> dict[str, 
 
 # -- the prototype: group commit with nothing else -------------------------------------------
 def prototype_main(port: int, db: Path) -> None:
-    """The issue's reference design, in few lines: a fast JSON decode, no validation, no
+    """Group commit as the textbook has it: a fast JSON decode, no validation, no
     auth, rows handed to one writer thread that inserts whatever is queued with
     executemany and commits once (same schema and PRAGMAs as the hub). What group commit
     alone gives on this machine, to set the hub's own figure against."""
