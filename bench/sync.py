@@ -90,7 +90,6 @@ def _events(n: int) -> list[EventRow]:
                 zone=zone,
                 visitor=visitor,
                 body=encode_event(event),
-                event=event,
             )
         )
     return rows

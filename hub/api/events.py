@@ -60,7 +60,6 @@ def event_row(event: Event, device: Device, site: str) -> EventRow:
         zone=zone,
         visitor=visitor,
         body=encode_event(event),
-        event=event,
     )
 
 
@@ -121,7 +120,6 @@ def _rows_if_all_valid(body: bytes, device: Device, site: str) -> list[EventRow]
                 zone=zone,
                 visitor=visitor,
                 body=encode(event),
-                event=event,
             )
         )
     return rows

@@ -5,7 +5,7 @@ See ``docs/operations.md`` (store and crashes) and the store contract in the doc
 
 from __future__ import annotations
 
-from hub.store.rows import EventRow, IngestResult, StoredEvent, rfc3339
+from hub.store.rows import EventRow, IngestResult, rfc3339
 from hub.store.store import Store
 
-__all__ = ["EventRow", "IngestResult", "Store", "StoredEvent", "rfc3339"]
+__all__ = ["EventRow", "IngestResult", "Store", "rfc3339"]

@@ -6,8 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from hub.client.events import Event
-
 _ZERO = timedelta(0)
 _encode = msgspec.json.Encoder().encode
 _WHOLE_SECOND = len(b'"2026-11-27T10:00:00Z"')
@@ -36,23 +34,6 @@ class EventRow(msgspec.Struct, frozen=True, kw_only=True):
     zone: str | None
     visitor: str | None
     body: bytes
-    event: Event
-
-
-class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A committed row of the events table, with the decoded event."""
-
-    seq: int
-    id: str
-    type: str
-    ts: str
-    received: str
-    device_id: str
-    site: str
-    zone: str | None
-    visitor: str | None
-    body: bytes
-    event: Event
 
 
 class IngestResult(msgspec.Struct, frozen=True):

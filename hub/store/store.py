@@ -5,7 +5,7 @@ one queue. The writer opens a transaction with the first waiting job and runs ev
 that is queued while it works, each as soon as it takes it, then commits once: many small
 requests share one fsync, the inserts of one request overlap the validation of the next,
 and a request is answered only after its commit. Consecutive ingest jobs share one
-savepoint and one call of the ingest hooks; every other write has its own savepoint.
+savepoint; every other write has its own savepoint.
 A job that fails rolls back alone; a commit that fails (disk full, read-only, corrupt)
 fails every job of its group with ``StoreUnavailableError`` and nothing of it is stored.
 """
@@ -28,13 +28,12 @@ from typing import Any, Protocol, TypeVar
 from cimaise.errors import StoreUnavailableError
 from hub.client.events import utc_now
 from hub.store.migrations import apply_migrations
-from hub.store.rows import EventRow, IngestResult, StoredEvent, rfc3339
+from hub.store.rows import EventRow, IngestResult, rfc3339
 from hub.store.schema import CORE_MIGRATIONS
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-IngestHook = Callable[[sqlite3.Connection, list[StoredEvent]], None]
 
 # SQLite primary result codes that mean "this store cannot commit now".
 _UNAVAILABLE_CODES = {
@@ -172,7 +171,6 @@ class Store:
         self.last_error: str | None = None
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._hooks: list[IngestHook] = []
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -231,20 +229,6 @@ class Store:
         """Run ``fn`` on the write connection in one transaction, committed on return."""
         result: T = await self._submit(fn=fn)
         return result
-
-    def add_ingest_hook(self, fn: IngestHook) -> Callable[[], None]:
-        """Run ``fn`` in the transaction of every committed group of new events.
-
-        Returns the function that unregisters it. A hook that raises is logged and its
-        own changes are rolled back; the events are still stored (events come first).
-        """
-        self._hooks.append(fn)
-
-        def remove() -> None:
-            with contextlib.suppress(ValueError):
-                self._hooks.remove(fn)
-
-        return remove
 
     async def _submit(self, **kwargs: Any) -> Any:
         if self._thread is None or not self._thread.is_alive():
@@ -398,7 +382,7 @@ class Store:
                     # stamped when taken: never before a request came, ms before its commit
                     received = rfc3339(utc_now())
                     conn.execute("UPDATE temp.group_clock SET received = ?", (received,))
-                rows += self._run_jobs(conn, jobs, received)
+                rows += self._run_jobs(conn, jobs)
                 if stopping:
                     break
                 jobs, deadline, stopping = self._more_jobs(len(group), weight, deadline)
@@ -429,10 +413,10 @@ class Store:
         _deliver(group)
         return stopping
 
-    def _run_jobs(self, conn: sqlite3.Connection, jobs: list[_Job], received: str) -> int:
+    def _run_jobs(self, conn: sqlite3.Connection, jobs: list[_Job]) -> int:
         """Run jobs in the open transaction; returns the event rows stored.
 
-        Consecutive ingests run together (one savepoint, one call of the hooks); every
+        Consecutive ingests run together (one savepoint); every
         other write has its own savepoint. Raises when SQLite rolled the whole
         transaction back.
         """
@@ -441,13 +425,13 @@ class Store:
         while index < len(jobs):
             if jobs[index].rows is None:
                 batch = jobs[index : index + 1]
-                self._run_job(conn, batch[0], received)
+                self._run_job(conn, batch[0])
             else:
                 end = index
                 while end < len(jobs) and jobs[end].rows is not None:
                     end += 1
                 batch = jobs[index:end]
-                self._run_ingests(conn, batch, received)
+                self._run_ingests(conn, batch)
             index += len(batch)
             for job in batch:
                 if job.error is None and job.rows is not None:
@@ -457,19 +441,19 @@ class Store:
                 raise failed or StoreUnavailableError("the transaction was rolled back")
         return rows
 
-    def _run_ingests(self, conn: sqlite3.Connection, jobs: list[_Job], received: str) -> None:
-        """Consecutive ingest jobs in one savepoint, their new rows through the hooks once.
+    def _run_ingests(self, conn: sqlite3.Connection, jobs: list[_Job]) -> None:
+        """Consecutive ingest jobs in one savepoint.
 
         Inserts that ignore known ids cannot fail for one job's data alone; should one
         fail all the same (other than for the disk), the jobs run again one by one, each
         in its own savepoint, so that only the failing one is refused.
         """
         if len(jobs) == 1:
-            self._run_job(conn, jobs[0], received)
+            self._run_job(conn, jobs[0])
             return
         conn.execute("SAVEPOINT ingest")
         try:
-            self._insert_many(conn, jobs, received)
+            self._insert_many(conn, jobs)
         except Exception as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK TO ingest")
@@ -482,17 +466,17 @@ class Store:
                 raise error from exc
             for job in jobs:
                 job.result = None
-                self._run_job(conn, job, received)
+                self._run_job(conn, job)
                 if not conn.in_transaction:
                     return
             return
         conn.execute("RELEASE ingest")
 
-    def _run_job(self, conn: sqlite3.Connection, job: _Job, received: str) -> None:
+    def _run_job(self, conn: sqlite3.Connection, job: _Job) -> None:
         conn.execute("SAVEPOINT job")
         try:
             if job.rows is not None:
-                self._insert_many(conn, [job], received)
+                self._insert_many(conn, [job])
             else:
                 assert job.fn is not None
                 job.result = job.fn(conn)
@@ -509,70 +493,9 @@ class Store:
             raise job.error from exc
         conn.execute("RELEASE job")
 
-    def _insert_many(self, conn: sqlite3.Connection, jobs: list[_Job], received: str) -> None:
-        """Insert the rows of ``jobs`` (each job's counts its own), then run the hooks."""
-        hooks = bool(self._hooks)
-        before = (
-            conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0] if hooks else 0
-        )
-        offered = accepted = 0
+    def _insert_many(self, conn: sqlite3.Connection, jobs: list[_Job]) -> None:
+        """Insert the rows of ``jobs``; each job's result counts its own."""
         for job in jobs:
             assert job.rows is not None and job.params is not None
             new = insert_rows(conn, job.params)
             job.result = IngestResult(new, len(job.rows) - new)
-            offered += len(job.rows)
-            accepted += new
-        if hooks and accepted:
-            rows = [r for job in jobs for r in job.rows or ()]
-            self._run_hooks(conn, rows, before, received, all_new=accepted == offered)
-
-    def _run_hooks(
-        self,
-        conn: sqlite3.Connection,
-        rows: Sequence[EventRow],
-        before: int,
-        received: str,
-        *,
-        all_new: bool,
-    ) -> None:
-        if all_new:
-            # Every row was inserted, in order: SQLite gave them the next rowids in turn
-            # (``seq`` is the rowid; no AUTOINCREMENT, and ``before`` is its maximum).
-            new = list(enumerate(rows, before + 1))
-        else:
-            first: dict[str, EventRow] = {}
-            for r in rows:
-                first.setdefault(r.id, r)  # a repeated id: its first row is the stored one
-            new = []
-            for seq, event_id in conn.execute(
-                "SELECT seq, id FROM events WHERE seq > ? ORDER BY seq", (before,)
-            ):
-                row = first.get(event_id)
-                if row is not None:
-                    new.append((seq, row))
-        stored = [
-            StoredEvent(
-                seq=seq,
-                id=r.id,
-                type=r.type,
-                ts=r.ts,
-                received=received,
-                device_id=r.device_id,
-                site=r.site,
-                zone=r.zone,
-                visitor=r.visitor,
-                body=r.body,
-                event=r.event,
-            )
-            for seq, r in new
-        ]
-        for hook in list(self._hooks):
-            conn.execute("SAVEPOINT hook")
-            try:
-                hook(conn, stored)
-            except Exception as exc:
-                if unavailable_reason(exc):
-                    raise
-                conn.execute("ROLLBACK TO hook")
-                log.exception("ingest hook %r failed; events kept without it", hook)
-            conn.execute("RELEASE hook")

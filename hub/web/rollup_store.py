@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import tzinfo
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import msgspec
 
-from hub.client.events import Event
 from hub.web.rollup import (
     Countable,
     Last,
@@ -30,14 +29,6 @@ from hub.web.rollup import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class _HasEvent(Protocol):
-    @property
-    def zone(self) -> str | None: ...
-
-    @property
-    def event(self) -> Event: ...
 
 
 def apply_delta(
@@ -218,28 +209,6 @@ def rollup_events(
     if delta.is_empty():
         return NO_CHANGES
     return apply_delta(conn, delta, memory)
-
-
-# the flow memory of the last connection rollup_rows counted on (one at a time)
-_HOOK_MEMORY: list[tuple[sqlite3.Connection, FlowMemory]] = []
-
-
-def rollup_rows(
-    conn: sqlite3.Connection, rows: Sequence[_HasEvent], tz: tzinfo | None = None
-) -> None:
-    """Count already decoded rows (e.g. ``StoredEvent``) into the rollups at once.
-
-    The body of the former ingest hook, kept to compare its cost (``bench/ingest.py``):
-    the hub counts with the follower (``hub.web.follower``) instead. The flow memory is
-    kept per connection here and changed before the commit, so a rolled back group
-    leaves it ahead of the tables: not for the hub's use.
-    """
-    if _HOOK_MEMORY and _HOOK_MEMORY[0][0] is conn:
-        memory = _HOOK_MEMORY[0][1]
-    else:
-        memory = FlowMemory.load(conn)
-        _HOOK_MEMORY[:] = [(conn, memory)]
-    memory.update(rollup_events(conn, ((row.event, row.zone) for row in rows), tz, memory))
 
 
 class FollowResult(NamedTuple):

@@ -100,7 +100,6 @@ def row(event: Event, device: str = "dev-1", zone: str | None = None) -> EventRo
         zone=zone,
         visitor=visitor,
         body=encode_event(event),
-        event=event,
     )
 
 
