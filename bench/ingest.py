@@ -216,7 +216,10 @@ async def _store_run(path: Path, batches: list[list[list[Any]]]) -> float:
 # taken from the hub under test (and from the floor and the prototype alike).
 async def _answer(reader: asyncio.StreamReader) -> int:
     """Read one HTTP/1.1 response; its status code."""
-    status = int((await reader.readline()).split()[1])
+    status_line = await reader.readline()
+    if not status_line:
+        raise SystemExit("the server closed the connection instead of answering")
+    status = int(status_line.split()[1])
     length = None
     while (line := await reader.readline()) not in (b"\r\n", b""):
         name, _, value = line.partition(b":")
