@@ -192,18 +192,7 @@ def follow_bench(events: int, folder: Path) -> None:
     from hub.api.events import event_row
     from hub.devices.registry import Device
 
-    device = Device(
-        id="bench",
-        kind="kiosk",
-        name="bench",
-        zone="hall",
-        created="",
-        last_seen=None,
-        version=None,
-        content_version=None,
-        status=None,
-        revoked=None,
-    )
+    device = Device(id="bench", kind="kiosk", name="bench", zone="hall")
     rng = random.Random(11)
     made = day_events(date.today(), events, rng)
     rows = [event_row(e, device, "bench") for e in made]

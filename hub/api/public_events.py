@@ -31,18 +31,7 @@ MAX_BODY_BYTES: Final = 64 * 1024
 ONLY_INTERACTIONS: Final = "only `interaction` events are accepted without a device token"
 
 # Who stored events get stamped with: every visitor's phone, no zone (phones move).
-PUBLIC_GUIDE: Final = Device(
-    id=PUBLIC_DEVICE_ID,
-    kind="phone",
-    name="Visitors' phones",
-    zone=None,
-    created="",
-    last_seen=None,
-    version=None,
-    content_version=None,
-    status=None,
-    revoked=None,
-)
+PUBLIC_GUIDE: Final = Device(id=PUBLIC_DEVICE_ID, kind="phone", name="Visitors' phones")
 
 _encoder = msgspec.json.Encoder()
 
