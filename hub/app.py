@@ -89,6 +89,7 @@ def _add_page_routes(app: web.Application) -> None:
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = app[STORE]
     await store.start()
+    await store.start_ingest()  # now, not with the first device's batch
     log.info("store %s open", store.path)
     yield
     await store.close()

@@ -1,4 +1,4 @@
-"""The hub's durable event store: SQLite in WAL mode, one writer thread, group commit.
+"""The hub's durable event store: SQLite in WAL mode, group commit in a writer process.
 
 See ``docs/operations.md`` (store and crashes) and the store contract in the docs.
 """

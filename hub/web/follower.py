@@ -1,7 +1,7 @@
 """The rollup follower: counts committed events into the analytics rollups, after commit.
 
-Counting inside every ingest commit (an ingest hook) made each commit of the store's
-single writer longer. The follower instead runs about every second and whenever a page
+Counting inside every ingest commit (an ingest hook) made each ingest commit longer.
+The follower instead runs about every second and whenever a page
 asks (:meth:`RollupFollower.catch_up`). For each chunk of the event log after its cursor
 (``web_rollup_cursor``) it reads and counts the chunk on a read connection, off the
 writer (``hub.web.rollup_store.read_chunk``), then one ``Store.run_write`` job writes

@@ -139,8 +139,10 @@ async def test_corrupt_store_file_is_refused_with_a_reason(tmp_path: Path) -> No
 async def queued_together(store: Store, writes: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     """Run ``writes`` so that they reach the writer while it is busy: one group, one commit.
 
-    The busy job opens the group; the writes join it once it is done.
+    The busy job holds SQLite's write lock (the ingest writer waits for it); the writes
+    queue meanwhile and go in one group once it is done.
     """
+    await store.start_ingest()
     busy, gate = threading.Event(), threading.Event()
 
     def hold(conn: sqlite3.Connection) -> None:
@@ -151,7 +153,7 @@ async def queued_together(store: Store, writes: list[Coroutine[Any, Any, Any]]) 
     assert await asyncio.to_thread(busy.wait, 10)
     tasks = [asyncio.ensure_future(w) for w in writes]
     deadline = asyncio.get_running_loop().time() + 10
-    while store._queue.qsize() < len(writes) and asyncio.get_running_loop().time() < deadline:
+    while store.writes_waiting < len(writes) and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.001)
     gate.set()
     await asyncio.gather(blocker, return_exceptions=True)  # it shares the writes' fate
@@ -204,8 +206,8 @@ async def test_ingests_sharing_a_commit_count_each(tmp_path: Path) -> None:
     assert [r.accepted + r.duplicates for r in results] == [len(b) for b in batches]
     assert results[0].duplicates >= 2 and results[2].duplicates >= 1
     assert in_db == {r.id for b in (stored_before, *batches) for r in b}
-    # one commit: the writes queued behind the busy job join its group
-    assert commits[-1] == len(batches) + 1
+    # one commit: the batches queued behind the busy job share a group
+    assert commits[-1] == len(batches)
 
 
 async def test_write_failing_between_ingests_of_one_commit_rolls_back_alone(
@@ -252,7 +254,7 @@ async def test_ingest_failing_on_its_own_rows_is_refused_alone_in_a_shared_commi
 async def test_full_disk_fails_every_ingest_of_the_shared_commit_and_stores_none(
     tmp_path: Path,
 ) -> None:
-    async with Store(tmp_path / "hub.db", max_bytes=200 * 1024) as store:
+    async with Store(tmp_path / "hub.db", max_bytes=200 * 1024, max_group_rows=5000) as store:
         await store.ingest([row(interaction())])
         small, big = [row(interaction()) for _ in range(5)], [row(visit()) for _ in range(3000)]
         results = await queued_together(store, [store.ingest(small), store.ingest(big)])
@@ -273,8 +275,8 @@ async def test_a_group_waits_for_as_many_writers_as_the_last_one_had(tmp_path: P
             commits.append(jobs)
 
     async with Store(tmp_path / "hub.db", observer=Observer(), group_wait_s=2.0) as store:
-        await queued_together(store, [store.ingest([row(visit())]) for _ in range(3)])
-        assert commits[-1] == 4  # the busy job and three ingests: the next group waits for 4
+        await queued_together(store, [store.ingest([row(visit())]) for _ in range(4)])
+        assert commits[-1] == 4  # four batches: the next group waits for 4
         commits.clear()
 
         async def later(delay: float) -> None:
@@ -287,7 +289,7 @@ async def test_a_group_waits_for_as_many_writers_as_the_last_one_had(tmp_path: P
 
 async def test_large_batches_keep_their_order_and_count_what_was_stored(tmp_path: Path) -> None:
     # batches over CHUNK_ROWS go in multi-row statements, then row by row for the rest
-    from hub.store.store import CHUNK_ROWS
+    from hub.store.ingest_writer import CHUNK_ROWS
 
     made = [row(visit()) for _ in range(150)]
     fresh = [row(interaction()) for _ in range(2 * CHUNK_ROWS)]
@@ -317,3 +319,53 @@ async def test_a_group_stops_short_of_max_group_rows(tmp_path: Path) -> None:
     assert all(not isinstance(r, BaseException) and r.accepted == 50 for r in results)
     assert stored == 2000 and sum(sizes) == 2000
     assert max(sizes) <= 100 and len(sizes) >= 20
+
+
+def ingest_writer_pids() -> list[int]:
+    """The ingest writer processes this process started."""
+    import psutil  # type: ignore[import-untyped]
+
+    return [
+        child.pid
+        for child in psutil.Process().children()
+        if "hub.store.ingest_writer" in " ".join(child.cmdline())
+    ]
+
+
+async def test_a_killed_ingest_writer_fails_what_it_held_and_starts_again(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+
+    first, held, later = [row(visit())], [row(interaction()), row(visit())], [row(visit())]
+    async with Store(tmp_path / "hub.db") as store:
+        assert (await store.ingest(first)).accepted == 1
+        (pid,) = ingest_writer_pids()
+        busy, gate = threading.Event(), threading.Event()
+
+        def hold(conn: sqlite3.Connection) -> None:
+            busy.set()
+            gate.wait(10)
+
+        blocker = asyncio.ensure_future(store.run_write(hold))  # the writer waits for the lock
+        assert await asyncio.to_thread(busy.wait, 10)
+        pending = asyncio.ensure_future(store.ingest(held))
+        while store.writes_waiting < 1:
+            await asyncio.sleep(0.001)
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(StoreUnavailableError, match="writer stopped"):
+            await asyncio.wait_for(pending, 10)
+        gate.set()
+        await blocker
+        # the next batch starts a new writer; the failed one, sent again, is stored once
+        assert (await store.ingest(later)).accepted == 1
+        (new_pid,) = ingest_writer_pids()
+        assert new_pid != pid
+        again = await store.ingest([*held, *first])
+        assert (again.accepted, again.duplicates) == (2, 1)
+        with store.read() as conn:
+            ids = [i for (i,) in conn.execute("SELECT id FROM events ORDER BY seq")]
+    assert ids == [r.id for r in (*first, *later, *held)]
+    assert ingest_writer_pids() == []  # closing the store stopped its writer
+
