@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import hub
 from cimaise.errors import StoreUnavailableError
 from hub.store.ingest_protocol import (
     HEADER,
@@ -27,6 +26,7 @@ from hub.store.ingest_protocol import (
     UNLOCK,
     GroupDone,
     Ingest,
+    Ready,
     Stop,
     frame,
     from_writer,
@@ -47,10 +47,19 @@ _ERRORS: dict[str, type[Exception]] = {
         sqlite3.DatabaseError,
     )
 }
-# The same code as this hub's, wherever the interpreter would look first.
-_SOURCE = str(Path(hub.__file__).resolve().parents[1])
+# The writer imports exactly what this hub would: its import path is the hub's own
+# (-P: not the current folder first, as ``-m`` would put it).
+_BOOT = (
+    "import os, sys; sys.path[:] = os.environ.pop('CIMAISE_IMPORT_PATH').split(os.pathsep); "
+    "from hub.store.ingest_writer import main; main(sys.argv[1:])"
+)
 _START_TIMEOUT_S = 60.0
-_STOP_TIMEOUT_S = 30.0
+_STOP_TIMEOUT_S = 12.0  # twice of it stays within systemd's TimeoutStopSec (30 s)
+
+
+async def _first_reply(reader: asyncio.StreamReader) -> Ready:
+    (size,) = HEADER.unpack(await reader.readexactly(HEADER.size))
+    return from_writer_first.decode(await reader.readexactly(size))
 
 
 def job_error(kind: str, message: str) -> Exception:
@@ -95,13 +104,13 @@ class IngestProcess:
         """Start a writer on ``path``; raises ``StoreUnavailableError`` when it cannot open it."""
         data, their_data = socket.socketpair()
         lock, their_lock = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_SOURCE, env.get("PYTHONPATH")]))
+        env = {**os.environ, "CIMAISE_IMPORT_PATH": os.pathsep.join(sys.path)}
         try:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-m",
-                "hub.store.ingest_writer",
+                "-P",
+                "-c",
+                _BOOT,
                 str(their_data.fileno()),
                 str(their_lock.fileno()),
                 str(path),
@@ -119,17 +128,20 @@ class IngestProcess:
         finally:
             their_data.close()
             their_lock.close()
-        reader, writer = await asyncio.open_unix_connection(sock=data, limit=1 << 20)
+        writer: asyncio.StreamWriter | None = None
         try:
-            head = await asyncio.wait_for(reader.readexactly(HEADER.size), _START_TIMEOUT_S)
-            (size,) = HEADER.unpack(head)
-            ready = from_writer_first.decode(await reader.readexactly(size))
-        except (TimeoutError, asyncio.IncompleteReadError, OSError) as exc:
+            reader, writer = await asyncio.open_unix_connection(sock=data, limit=1 << 20)
+            ready = await asyncio.wait_for(_first_reply(reader), _START_TIMEOUT_S)
+        except BaseException as exc:  # a timeout, a writer of other code, a cancelled start
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
-            await proc.wait()
-            writer.close()
+            await asyncio.shield(proc.wait())
+            if writer is not None:
+                writer.close()
+            data.close()
             lock.close()
+            if not isinstance(exc, Exception):
+                raise
             raise StoreUnavailableError(
                 f"the store's writer did not start (exit code {proc.returncode}): see the hub's log"
             ) from exc
@@ -187,18 +199,18 @@ class IngestProcess:
     async def stop(self) -> None:
         """Let the writer finish what it was sent, then wait for it to exit."""
         self.stopping = True
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, TimeoutError):
             self._writer.write(frame(Stop()))
-            await self._writer.drain()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(asyncio.shield(self._replies), _STOP_TIMEOUT_S)
-        try:
+            await asyncio.wait_for(self._writer.drain(), _STOP_TIMEOUT_S)
+        try:  # meanwhile the replies keep coming in
             await asyncio.wait_for(self.proc.wait(), _STOP_TIMEOUT_S)
         except TimeoutError:
             log.error("the store's writer did not stop in %.0f s: killed", _STOP_TIMEOUT_S)
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
             await self.proc.wait()
+        with contextlib.suppress(Exception):  # its last replies, up to the socket's end
+            await asyncio.wait_for(asyncio.shield(self._replies), _STOP_TIMEOUT_S)
         self._replies.cancel()
         self._writer.close()
         self._lock.close()
@@ -216,6 +228,11 @@ class IngestProcess:
                 reason = f"the store's writer stopped (exit code {self.proc.returncode})"
                 log.error("%s; it starts again with the next batch", reason)
                 log.debug("store writer socket: %r", exc)
+        except Exception:  # a reply this hub cannot read: nobody would read the next ones
+            log.exception("store writer: unreadable reply; it starts again with the next batch")
+            reason = "the store's writer sent an unreadable reply"
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
         finally:
             for future in self._pending.values():
                 if not future.done():
@@ -231,4 +248,7 @@ class IngestProcess:
                 future.set_result(IngestResult(done.accepted, done.duplicates))
             else:
                 future.set_exception(job_error(done.kind, done.message or done.kind))
-        self._on_group(group)
+        try:
+            self._on_group(group)
+        except Exception:  # metrics or health: never a reason to stop reading replies
+            log.exception("store writer: handling a group's outcome failed")

@@ -88,6 +88,9 @@ class Channel:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._buffer = bytearray()
+        # poll, not select: the descriptors keep the hub's numbers, which may pass 1023
+        self._poll = select.poll()
+        self._poll.register(sock, select.POLLIN)
 
     def send(self, message: GroupDone | Ready) -> None:
         self.sock.sendall(frame(message))
@@ -111,8 +114,8 @@ class Channel:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while (message := self.buffered()) is None:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not select.select([self.sock], [], [], left)[0]:
+            left_ms = None if deadline is None else max(0.0, deadline - time.monotonic()) * 1000
+            if not self._poll.poll(left_ms):
                 return None
             if not self.fill():
                 return Stop()
@@ -142,6 +145,11 @@ class IngestWriter:
         self.lock = lock
         self.max_group_rows = max_group_rows
         self.group_wait_s = group_wait_s
+        self._lock_asked = select.poll()
+        self._lock_asked.register(lock, select.POLLIN)
+        self._either = select.poll()
+        self._either.register(channel.sock, select.POLLIN)
+        self._either.register(lock, select.POLLIN)
         self._expected = 1  # jobs in the last group: how many to wait for in the next
         self._carried: Ingest | None = None  # taken, left for the next group
 
@@ -158,10 +166,10 @@ class IngestWriter:
     def _next_job(self) -> Ingest | Stop:
         """Wait for a job; meanwhile lend the write lock whenever it is asked for."""
         while (message := self.channel.buffered()) is None:
-            ready = select.select([self.channel.sock, self.lock], [], [])[0]
-            if self.lock in ready and not self._lend_lock():
+            ready = {fd for fd, _ in self._either.poll()}
+            if self.lock.fileno() in ready and not self._lend_lock():
                 return Stop()
-            if self.channel.sock in ready and not self.channel.fill():
+            if self.channel.sock.fileno() in ready and not self.channel.fill():
                 return Stop()
         return message
 
@@ -170,7 +178,7 @@ class IngestWriter:
 
         Else a steady flow of batches would keep it waiting. False once the hub is gone.
         """
-        if select.select([self.lock], [], [], 0)[0]:
+        if self._lock_asked.poll(0):
             return self._lend_lock()
         return True
 
@@ -225,16 +233,15 @@ class IngestWriter:
         """
         conn = self.conn
         started = time.monotonic()
-        group: list[Ingest] = []
+        group = [first]  # before BEGIN: a BEGIN that fails fails it too
+        jobs = [first]
         done: dict[int, JobDone] = {}
         rows = weight = 0
         stopping = False
         deadline: float | None = None
-        jobs = [first]
         try:
             conn.execute("BEGIN IMMEDIATE")
-            while jobs:
-                group.extend(jobs)
+            while True:
                 weight += sum(max(1, job.rows) for job in jobs)
                 # stamped when taken: never before a request came, ms before its commit
                 received = [rfc3339(utc_now())]
@@ -244,6 +251,9 @@ class IngestWriter:
                 if stopping:
                     break
                 jobs, deadline, stopping = self._more_jobs(len(group), weight, deadline)
+                if not jobs:
+                    break
+                group.extend(jobs)
             conn.execute("COMMIT")
         except Exception as exc:
             with contextlib.suppress(sqlite3.Error):

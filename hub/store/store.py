@@ -205,7 +205,8 @@ class Store:
             self.last_error = group.error
             log.error("store cannot commit %d batches: %s", len(group.jobs), group.error)
             return
-        if group.rows:  # only a commit that stored events shows the disk takes them again
+        # only a commit that stored events shows the disk takes them again
+        if any(done.accepted for done in group.jobs):
             self.last_error = None
         if self.observer is not None:
             self.observer.committed(len(group.jobs), group.rows, group.seconds)
@@ -298,16 +299,21 @@ class Store:
         started = time.monotonic()
         try:
             with self._write_lock():
-                conn.execute("BEGIN IMMEDIATE")
-                for job in jobs:
-                    self._run_job(conn, job)
-                    if not conn.in_transaction:  # SQLite rolled the whole transaction back
-                        raise job.error or StoreUnavailableError("the transaction was rolled back")
-                conn.execute("COMMIT")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    for job in jobs:
+                        self._run_job(conn, job)
+                        if not conn.in_transaction:  # SQLite rolled it all back
+                            raise job.error or StoreUnavailableError(
+                                "the transaction was rolled back"
+                            )
+                    conn.execute("COMMIT")
+                except Exception:
+                    with contextlib.suppress(sqlite3.Error):  # before the lock goes back
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                    raise
         except Exception as exc:
-            with contextlib.suppress(sqlite3.Error):
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
             if isinstance(exc, StoreUnavailableError):  # says so already
                 error = exc
             else:

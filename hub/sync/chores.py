@@ -1,7 +1,7 @@
 """The privacy and disk chores in their order, through the store (thin adapter).
 
 The SQL of each step is in ``hub.sync.housekeeping``; the flow counting in the pure
-``hub.sync.flows``. Writes go through ``store.run_write`` (the one writer), reads run
+``hub.sync.flows``. Writes go through ``store.run_write`` (the store's writer thread), reads run
 on the store's read connections off the event loop.
 """
 

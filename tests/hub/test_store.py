@@ -369,3 +369,52 @@ async def test_a_killed_ingest_writer_fails_what_it_held_and_starts_again(
     assert ids == [r.id for r in (*first, *later, *held)]
     assert ingest_writer_pids() == []  # closing the store stopped its writer
 
+
+
+def test_a_group_whose_begin_fails_answers_its_first_job(tmp_path: Path) -> None:
+    import socket
+
+    from hub.store.connection import connect
+    from hub.store.ingest_protocol import HEADER, UNAVAILABLE, Ingest, from_writer
+    from hub.store.ingest_writer import Channel, IngestWriter
+
+    path = tmp_path / "hub.db"
+    setup = connect(path)
+    apply_migrations(setup, "core", [])
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    conn = sqlite3.connect(path, isolation_level=None, timeout=0.05)
+    hub_end, writer_end = socket.socketpair()
+    lock_end, writer_lock = socket.socketpair()
+    writer = IngestWriter(
+        conn, Channel(writer_end), writer_lock, max_group_rows=500, group_wait_s=0
+    )
+    values = list(msgspec.structs.astuple(row(visit())))
+    writer._run_group(Ingest(7, 1, [*values[:3], None, *values[3:]]))
+    (size,) = HEADER.unpack(hub_end.recv(HEADER.size))
+    reply = from_writer.decode(hub_end.recv(size, socket.MSG_WAITALL))
+    assert [(done.job, done.kind) for done in reply.jobs] == [(7, UNAVAILABLE)]
+    assert reply.error is not None and "locked" in reply.error
+    for closable in (holder, conn, setup, hub_end, writer_end, lock_end, writer_lock):
+        closable.close()
+
+
+async def test_ingest_works_with_descriptor_numbers_past_1023(tmp_path: Path) -> None:
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"at most {hard} open files here")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = []
+    try:
+        while (fd := os.open(os.devnull, os.O_RDONLY)) < 1050:
+            held.append(fd)
+        held.append(fd)
+        async with Store(tmp_path / "hub.db") as store:
+            assert (await store.ingest([row(visit())])).accepted == 1
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
