@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -136,12 +137,9 @@ async def test_corrupt_store_file_is_refused_with_a_reason(tmp_path: Path) -> No
     await store.close()
 
 
-async def queued_together(store: Store, writes: list[Coroutine[Any, Any, Any]]) -> list[Any]:
-    """Run ``writes`` so that they reach the writer while it is busy: one group, one commit.
-
-    The busy job holds SQLite's write lock (the ingest writer waits for it); the writes
-    queue meanwhile and go in one group once it is done.
-    """
+@contextlib.asynccontextmanager
+async def write_lock_held(store: Store) -> AsyncIterator[None]:
+    """Inside, a ``run_write`` job holds SQLite's write lock: the ingest writer waits for it."""
     await store.start_ingest()
     busy, gate = threading.Event(), threading.Event()
 
@@ -151,12 +149,23 @@ async def queued_together(store: Store, writes: list[Coroutine[Any, Any, Any]]) 
 
     blocker = asyncio.ensure_future(store.run_write(hold))
     assert await asyncio.to_thread(busy.wait, 10)
-    tasks = [asyncio.ensure_future(w) for w in writes]
-    deadline = asyncio.get_running_loop().time() + 10
-    while store.writes_waiting < len(writes) and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.001)
-    gate.set()
-    await asyncio.gather(blocker, return_exceptions=True)  # it shares the writes' fate
+    try:
+        yield
+    finally:
+        gate.set()
+        await asyncio.gather(blocker, return_exceptions=True)  # it shares the writes' fate
+
+
+async def queued_together(store: Store, writes: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """Run ``writes`` so that they reach the writer while it is busy: one group, one commit.
+
+    The writes queue while the write lock is held and go in one group once it is free.
+    """
+    async with write_lock_held(store):
+        tasks = [asyncio.ensure_future(w) for w in writes]
+        deadline = asyncio.get_running_loop().time() + 10
+        while store.writes_waiting < len(writes) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.001)
     return list(await asyncio.gather(*tasks, return_exceptions=True))
 
 
@@ -342,22 +351,13 @@ async def test_a_killed_ingest_writer_fails_what_it_held_and_starts_again(
     async with Store(tmp_path / "hub.db") as store:
         assert (await store.ingest(first)).accepted == 1
         (pid,) = ingest_writer_pids()
-        busy, gate = threading.Event(), threading.Event()
-
-        def hold(conn: sqlite3.Connection) -> None:
-            busy.set()
-            gate.wait(10)
-
-        blocker = asyncio.ensure_future(store.run_write(hold))  # the writer waits for the lock
-        assert await asyncio.to_thread(busy.wait, 10)
-        pending = asyncio.ensure_future(store.ingest(held))
-        while store.writes_waiting < 1:
-            await asyncio.sleep(0.001)
-        os.kill(pid, signal.SIGKILL)
-        with pytest.raises(StoreUnavailableError, match="writer stopped"):
-            await asyncio.wait_for(pending, 10)
-        gate.set()
-        await blocker
+        async with write_lock_held(store):  # the batch waits in the writer's socket
+            pending = asyncio.ensure_future(store.ingest(held))
+            while store.writes_waiting < 1:
+                await asyncio.sleep(0.001)
+            os.kill(pid, signal.SIGKILL)
+            with pytest.raises(StoreUnavailableError, match="writer stopped"):
+                await asyncio.wait_for(pending, 10)
         # the next batch starts a new writer; the failed one, sent again, is stored once
         assert (await store.ingest(later)).accepted == 1
         (new_pid,) = ingest_writer_pids()
@@ -368,7 +368,6 @@ async def test_a_killed_ingest_writer_fails_what_it_held_and_starts_again(
             ids = [i for (i,) in conn.execute("SELECT id FROM events ORDER BY seq")]
     assert ids == [r.id for r in (*first, *later, *held)]
     assert ingest_writer_pids() == []  # closing the store stopped its writer
-
 
 
 def test_a_group_whose_begin_fails_answers_its_first_job(tmp_path: Path) -> None:
