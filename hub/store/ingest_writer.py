@@ -16,9 +16,10 @@ cannot cross to another process). Between groups the writer hands SQLite's write
 that thread when it asks, so neither waits in SQLite's busy loop for the other; SQLite's
 own locking keeps them apart should a side be gone.
 
-Run by ``hub.store.ingest_process`` as ``python -m hub.store.ingest_writer DATA_FD LOCK_FD
-PATH MAX_BYTES MAX_GROUP_ROWS GROUP_WAIT_S``; it ignores SIGINT and SIGTERM (the hub stops
-it once in-flight requests are answered) and exits when the hub's end of a socket closes.
+Started by ``hub.store.ingest_process``, which calls ``main`` with the hub's own import path
+and the arguments DATA_FD LOCK_FD PATH MAX_BYTES MAX_GROUP_ROWS GROUP_WAIT_S; it ignores
+SIGINT and SIGTERM (the hub stops it once in-flight requests are answered) and exits when
+the hub's end of a socket closes.
 """
 
 from __future__ import annotations
@@ -341,7 +342,3 @@ def main(argv: Sequence[str] | None = None) -> None:
         pass  # the hub is gone: nothing is waiting for an answer
     finally:
         conn.close()
-
-
-if __name__ == "__main__":
-    main()
