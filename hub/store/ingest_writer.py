@@ -111,11 +111,16 @@ class Channel:
     def take(self, timeout: float | None) -> Ingest | Stop | None:
         """The next message, waiting up to ``timeout`` s (None: as long as it takes).
 
-        None when nothing came in time; ``Stop`` when the hub's end is closed.
+        None when nothing came in time (a frame that has begun to come is waited for
+        whole); ``Stop`` when the hub's end is closed.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while (message := self.buffered()) is None:
-            left_ms = None if deadline is None else max(0.0, deadline - time.monotonic()) * 1000
+            if self._buffer or deadline is None:
+                # part of a frame is here: the hub wrote it whole, the rest is on its way
+                left_ms = None
+            else:
+                left_ms = max(0.0, deadline - time.monotonic()) * 1000
             if not self._poll.poll(left_ms):
                 return None
             if not self.fill():
