@@ -37,6 +37,24 @@ def row(event: object, device: str = "dev-1") -> EventRow:
     )
 
 
+class Commits:
+    """A commit observer that records each committed group as (jobs, rows)."""
+
+    def __init__(self) -> None:
+        self.groups: list[tuple[int, int]] = []
+
+    def committed(self, jobs: int, rows: int, seconds: float) -> None:
+        self.groups.append((jobs, rows))
+
+    @property
+    def jobs(self) -> list[int]:
+        return [jobs for jobs, _ in self.groups]
+
+    @property
+    def rows(self) -> list[int]:
+        return [rows for _, rows in self.groups]
+
+
 async def test_repeated_batch_is_stored_once(tmp_path: Path) -> None:
     rows = [row(interaction()) for _ in range(10)]
     async with Store(tmp_path / "hub.db") as store:
@@ -51,19 +69,14 @@ async def test_repeated_batch_is_stored_once(tmp_path: Path) -> None:
 
 
 async def test_concurrent_ingests_share_commits_and_each_is_counted(tmp_path: Path) -> None:
-    commits: list[tuple[int, int]] = []
-
-    class Observer:
-        def committed(self, jobs: int, rows: int, seconds: float) -> None:
-            commits.append((jobs, rows))
-
+    commits = Commits()
     batches = [[row(interaction()) for _ in range(20)] for _ in range(30)]
-    async with Store(tmp_path / "hub.db", observer=Observer()) as store:
-        commits.clear()
+    async with Store(tmp_path / "hub.db", observer=commits) as store:
+        commits.groups.clear()
         results = await asyncio.gather(*(store.ingest(b) for b in batches))
     assert all(r.accepted == 20 for r in results)
-    assert sum(rows for _, rows in commits) == 600
-    assert len(commits) < 30, "concurrent batches should share commits"
+    assert sum(commits.rows) == 600
+    assert len(commits.groups) < 30, "concurrent batches should share commits"
 
 
 async def test_failing_write_rolls_back_alone(tmp_path: Path) -> None:
@@ -198,15 +211,10 @@ async def test_ingests_sharing_a_commit_count_each(tmp_path: Path) -> None:
         [*shared, repeated, repeated],  # the same id twice within one batch
         [row(visit()) for _ in range(3)],
     ]
-    commits: list[int] = []
-
-    class Observer:
-        def committed(self, jobs: int, rows: int, seconds: float) -> None:
-            commits.append(jobs)
-
-    async with Store(tmp_path / "hub.db", observer=Observer()) as store:
+    commits = Commits()
+    async with Store(tmp_path / "hub.db", observer=commits) as store:
         await store.ingest(stored_before)
-        commits.clear()
+        commits.groups.clear()
         results = await queued_together(store, [store.ingest(b) for b in batches])
         with store.read() as conn:
             in_db = {event_id for (event_id,) in conn.execute("SELECT id FROM events")}
@@ -216,7 +224,7 @@ async def test_ingests_sharing_a_commit_count_each(tmp_path: Path) -> None:
     assert results[0].duplicates >= 2 and results[2].duplicates >= 1
     assert in_db == {r.id for b in (stored_before, *batches) for r in b}
     # one commit: the batches queued behind the busy job share a group
-    assert commits[-1] == len(batches)
+    assert commits.jobs[-1] == len(batches)
 
 
 async def test_write_failing_between_ingests_of_one_commit_rolls_back_alone(
@@ -277,23 +285,18 @@ async def test_a_group_waits_for_as_many_writers_as_the_last_one_had(tmp_path: P
     # Devices answered by one commit send their next batches at about the same time:
     # the writer waits (up to group_wait_s) for as many as the last group had, also
     # after it has taken some of them at once.
-    commits: list[int] = []
-
-    class Observer:
-        def committed(self, jobs: int, rows: int, seconds: float) -> None:
-            commits.append(jobs)
-
-    async with Store(tmp_path / "hub.db", observer=Observer(), group_wait_s=2.0) as store:
+    commits = Commits()
+    async with Store(tmp_path / "hub.db", observer=commits, group_wait_s=2.0) as store:
         await queued_together(store, [store.ingest([row(visit())]) for _ in range(4)])
-        assert commits[-1] == 4  # four batches: the next group waits for 4
-        commits.clear()
+        assert commits.jobs[-1] == 4  # four batches: the next group waits for 4
+        commits.groups.clear()
 
         async def later(delay: float) -> None:
             await asyncio.sleep(delay)
             await store.ingest([row(visit())])
 
         await asyncio.gather(later(0), later(0), later(0.1), later(0.2))
-    assert commits == [4]
+    assert commits.jobs == [4]
 
 
 async def test_large_batches_keep_their_order_and_count_what_was_stored(tmp_path: Path) -> None:
@@ -314,20 +317,15 @@ async def test_large_batches_keep_their_order_and_count_what_was_stored(tmp_path
 
 async def test_a_group_stops_short_of_max_group_rows(tmp_path: Path) -> None:
     # jobs queued behind a busy writer are taken up to the cap; the rest wait their turn
-    sizes: list[int] = []
-
-    class Observer:
-        def committed(self, jobs: int, rows: int, seconds: float) -> None:
-            sizes.append(rows)
-
-    async with Store(tmp_path / "hub.db", observer=Observer(), max_group_rows=100) as store:
+    commits = Commits()
+    async with Store(tmp_path / "hub.db", observer=commits, max_group_rows=100) as store:
         batches = [[row(visit()) for _ in range(50)] for _ in range(40)]
         results = await queued_together(store, [store.ingest(b) for b in batches])
         with store.read() as conn:
             stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
     assert all(not isinstance(r, BaseException) and r.accepted == 50 for r in results)
-    assert stored == 2000 and sum(sizes) == 2000
-    assert max(sizes) <= 100 and len(sizes) >= 20
+    assert stored == 2000 and sum(commits.rows) == 2000
+    assert max(commits.rows) <= 100 and len(commits.rows) >= 20
 
 
 def ingest_writer_pids() -> list[int]:
