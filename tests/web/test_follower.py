@@ -137,8 +137,11 @@ async def test_the_follower_counts_in_the_background_within_its_interval(tmp_pat
         await follower.start()
         await ingest(store, gallery(visitors=3))
 
-        def counted() -> bool:
-            return bool(read_tables(store)["web_day"])
+        def counted() -> bool:  # every stored event, chunk after chunk, no catch_up asked
+            with store.read() as conn:
+                (cursor,) = conn.execute("SELECT seq FROM web_rollup_cursor").fetchone()
+                (last,) = conn.execute("SELECT max(seq) FROM events").fetchone()
+            return bool(cursor == last)
 
         await wait_for(counted, timeout=10)
         assert read_tables(store)["web_day"] == [("2026-11-27", 3)]
