@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 #: events per chunk: one job never holds the writer long, ingest runs between
 CHUNK = 2_000
 INTERVAL_S = 1.0
+#: while devices' batches wait for the store, the background loop rests this many times
+#: as long as each chunk took (so it takes at most a fifth of the hub's time), else once
+BUSY_REST = 4.0
 
 
 class RollupFollower:
@@ -93,7 +96,8 @@ class RollupFollower:
 
         ``paced`` (the background loop): after each chunk with more to come, wait as long
         as the chunk took, so that a long backlog takes at most about half of the
-        process's time and requests keep being answered quickly meanwhile.
+        process's time and requests keep being answered quickly meanwhile; while batches
+        wait for the store (devices flushing their outboxes), ``BUSY_REST`` times as long.
         """
         if self._lock is None:
             return 0
@@ -110,7 +114,11 @@ class RollupFollower:
                 if not result.more or result.cursor >= target:
                     return counted
                 if paced:
-                    await asyncio.sleep(time.monotonic() - started)
+                    await asyncio.sleep(self.rest_s(time.monotonic() - started))
+
+    def rest_s(self, chunk_s: float) -> float:
+        """How long the background loop rests after a chunk that took ``chunk_s``."""
+        return chunk_s * (BUSY_REST if self.store.writes_waiting else 1.0)
 
     async def _step(self) -> FollowResult:
         memory, tz, size, cursor = self._memory, self.tz, self.chunk, self.cursor

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +14,7 @@ from hub.client.events import Event, Interaction, Occupancy, Visit, new_event_id
 from hub.devices.registry import Device
 from hub.store import Store
 from hub.store.migrations import apply_migrations
-from hub.web.follower import RollupFollower
+from hub.web.follower import BUSY_REST, RollupFollower
 from hub.web.rollup_store import rollup_events
 from hub.web.schema import COMPONENT, WEB_MIGRATIONS
 from tests.web.conftest import wait_for
@@ -147,6 +149,35 @@ async def test_the_follower_counts_in_the_background_within_its_interval(tmp_pat
         assert read_tables(store)["web_day"] == [("2026-11-27", 3)]
     finally:
         await follower.stop()
+        await store.close()
+
+
+async def test_the_background_loop_rests_longer_while_batches_wait_for_the_store(
+    tmp_path: Path,
+) -> None:
+    store = await open_store(tmp_path / "hub.db")
+    follower = RollupFollower(store, UTC, interval_s=60)
+    held, release = threading.Event(), threading.Event()
+
+    def hold(conn: sqlite3.Connection) -> None:  # another write holds the store
+        held.set()
+        release.wait(10)
+
+    try:
+        await ingest(store, gallery(visitors=1))  # the ingest writer runs
+        assert follower.rest_s(0.01) == 0.01
+        holding = asyncio.create_task(store.run_write(hold))
+        await asyncio.to_thread(held.wait, 10)
+        waiting = asyncio.create_task(ingest(store, gallery(visitors=1)))
+        await wait_for(lambda: store.writes_waiting > 0, timeout=10)
+        assert follower.rest_s(0.01) == 0.01 * BUSY_REST
+        release.set()
+        await holding
+        await waiting
+        assert store.writes_waiting == 0
+        assert follower.rest_s(0.01) == 0.01
+    finally:
+        release.set()
         await store.close()
 
 
