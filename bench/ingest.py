@@ -105,7 +105,7 @@ def raw_rates(
     device = Device(id="bench", kind="kiosk", name="bench", zone="room-1")
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "raw.db"
-    conn = connect(db)
+    conn = connect(db, journals_in_memory=True)  # as the hub's ingest writer
     apply_migrations(conn, "core", CORE_MIGRATIONS)
 
     def params(events: list[Event]) -> list[tuple[object, ...]]:
@@ -391,7 +391,7 @@ def prototype_main(port: int, db: Path) -> None:
     loop_box: list[asyncio.AbstractEventLoop] = []
 
     def writer() -> None:
-        conn = connect(db)
+        conn = connect(db, journals_in_memory=True)
         apply_migrations(conn, "core", CORE_MIGRATIONS)
         while True:
             group = [jobs.get()]

@@ -330,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     channel = Channel(socket.socket(fileno=int(data_fd)))
     lock = socket.socket(fileno=int(lock_fd))
     try:
-        conn = connect(Path(path), max_bytes=int(max_bytes) or None)
+        conn = connect(Path(path), max_bytes=int(max_bytes) or None, journals_in_memory=True)
     except sqlite3.Error as exc:
         channel.send(Ready(f"cannot open the store {path}: {unavailable_reason(exc) or exc}"))
         return
