@@ -7,7 +7,7 @@ with ``@@``. Touches are real ``MotionEvent``s dispatched through Kivy's event l
 window coordinates, exactly as the SDL2 input provider would.
 
 Commands: state, tap (x, y | text | card), drag, pinch, advance (the session clock),
-screenshot (path), type (text into the search field), quit.
+screenshot (path), type (text into the search field), technician_messages, quit.
 """
 
 from __future__ import annotations
@@ -249,6 +249,11 @@ class Driver:
                 "height": float(widget.height),
                 "opacity": float(widget.opacity),
             }
+        if cmd == "technician_messages":  # what the link's callbacks show while pairing
+            app.technician.details = c["details"]
+            app.technician.status = c["status"]
+            await self.settle()
+            return self.state()
         if cmd == "quit":
             return {}
         raise ValueError(f"unknown command {cmd!r}")
@@ -279,6 +284,12 @@ class Driver:
             "notes": self.notes,
             "link": app.link.device.state.value if app.link is not None else None,
             "paired": s.paired,
+            "link_detail": app.link.device.detail if app.link is not None else None,
+            "technician": {
+                "code": app.technician.code,
+                "status": app.technician.status,
+                "details": app.technician.details,
+            },
             "query": app.home.ids.query.text,
             "idle_left": app.idle_left,
             "caption": app.attract.caption,

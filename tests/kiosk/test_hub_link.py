@@ -41,7 +41,7 @@ async def until(
     value = await probe()
     while not check(value):
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last value: {value!r}"[:2000])
+            raise AssertionError(f"timed out waiting for {what}; last value: {value!r}"[:5000])
         await asyncio.sleep(0.2)
         value = await probe()
     return value

@@ -393,6 +393,25 @@ def test_long_press_in_the_corner_opens_the_technician_screen(fresh: KioskProces
     assert back["screen"] == "attract"
 
 
+def test_the_technician_keypad_stays_put_while_the_messages_change(
+    fresh: KioskProcess,
+) -> None:
+    fresh.send("tap", x=640, y=400)
+    assert fresh.send("tap", x=10, y=WINDOW[1] - 10, hold=3.3)["screen"] == "technician"
+    keypad = fresh.send("widget", name="keypad")
+    long_text = "the hub refused this kiosk's token (401): it was revoked on the hub. " * 4
+    for details, status in [
+        ("not paired: enter a pairing code from the hub", ""),
+        (long_text, "Pairing…"),
+        (long_text, long_text),
+        ("", ""),
+    ]:
+        fresh.send("technician_messages", details=details, status=status)
+        assert fresh.send("widget", name="keypad") == keypad, (details, status)
+    fresh.send("technician_messages", details="", status="")
+    assert fresh.send("tap", text="Back to visitors")["screen"] == "attract"
+
+
 def test_first_start_without_pairing_shows_the_technician_screen(
     display: str, tmp_path: Path
 ) -> None:
