@@ -12,7 +12,11 @@ runs on. Prints:
 - a group-commit prototype: a few lines of aiohttp, msgspec and executemany with no
   validation and no authentication, for the same clients (the textbook design);
 - HTTP batched: 8 concurrent clients sending batches of 100 events: events/s, latency
-  p50/p99, and the ratio to the raw batched rate (target >= 1.0x, p99 < 25 ms);
+  p50/p99, and the ratio to the raw batched rate (target >= 1.0x, p99 < 25 ms). The
+  clients' events are made round by round, as devices make them: batches sent together
+  hold ids (UUIDv7, time-ordered) close to each other, as the raw rows are in order.
+  Then, for information, the same with each device's batches made before the others'
+  (outboxes flushed after an outage): their inserts land far apart in the id index;
 - HTTP single-event: 8 concurrent clients, one event per request: events/s and the
   ratio to one commit per event (target >= 5x);
 - the library floor: the same clients against a trivial aiohttp POST handler that reads
@@ -180,13 +184,11 @@ def store_rates(folder: Path, batches_per_client: int) -> dict[str, float]:
     device = Device(id="bench", kind="kiosk", name="bench", zone="room-1")
     out: dict[str, float] = {}
     for label in ("store",):
-        batches = [
-            [
-                [event_row(e, device, "bench") for e in make_events(BATCH)]
-                for _ in range(batches_per_client)
-            ]
-            for _ in range(CLIENTS)
+        rounds = [  # round by round, as the HTTP clients' batches
+            [[event_row(e, device, "bench") for e in make_events(BATCH)] for _ in range(CLIENTS)]
+            for _ in range(batches_per_client)
         ]
+        batches = [list(mine) for mine in zip(*rounds, strict=True)]
         cpu = _cpu_with_children()
         seconds = asyncio.run(_store_run(folder / f"{label}.db", batches))
         events = CLIENTS * batches_per_client * BATCH
@@ -247,7 +249,9 @@ async def _answer(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def run_clients(url: str, tokens: list[str], batches: int, size: int) -> dict[str, object]:
+async def run_clients(
+    url: str, tokens: list[str], batches: int, size: int, backlogs: bool = False
+) -> dict[str, object]:
     from urllib.parse import urlsplit
 
     where = urlsplit(url)
@@ -261,16 +265,18 @@ async def run_clients(url: str, tokens: list[str], batches: int, size: int) -> d
         )
         return head.encode() + body
 
-    requests = [
-        [
-            request(
-                token,
-                b'{"events":[' + b",".join(encode_event(e) for e in make_events(size)) + b"]}",
-            )
-            for _ in range(batches)
-        ]
-        for token in tokens
-    ]
+    def body() -> bytes:
+        return b'{"events":[' + b",".join(encode_event(e) for e in make_events(size)) + b"]}"
+
+    if backlogs:
+        # Each device's events made before the others' (their outboxes after an outage):
+        # the batches sent together hold ids (UUIDv7, time-ordered) far apart.
+        requests = [[request(token, body()) for _ in range(batches)] for token in tokens]
+    else:
+        # Round by round, as devices make events: the k-th batches of all devices hold
+        # events of about the same moment, so their ids are close.
+        rounds = [[request(token, body()) for token in tokens] for _ in range(batches)]
+        requests = [list(mine) for mine in zip(*rounds, strict=True)]
     latencies: list[float] = []
     errors = 0
 
@@ -303,12 +309,18 @@ async def run_clients(url: str, tokens: list[str], batches: int, size: int) -> d
 
 def client_main() -> None:
     spec = json.loads(sys.stdin.read())
-    result = asyncio.run(run_clients(spec["url"], spec["tokens"], spec["batches"], spec["size"]))
+    result = asyncio.run(
+        run_clients(spec["url"], spec["tokens"], spec["batches"], spec["size"], spec["backlogs"])
+    )
     sys.stdout.write(json.dumps(result))
 
 
-def clients_in_process(url: str, tokens: list[str], batches: int, size: int) -> dict[str, float]:
-    spec = json.dumps({"url": url, "tokens": tokens, "batches": batches, "size": size})
+def clients_in_process(
+    url: str, tokens: list[str], batches: int, size: int, backlogs: bool = False
+) -> dict[str, float]:
+    spec = json.dumps(
+        {"url": url, "tokens": tokens, "batches": batches, "size": size, "backlogs": backlogs}
+    )
     out = subprocess.run(
         [sys.executable, __file__, "--client"],
         input=spec.encode(),
@@ -608,6 +620,10 @@ def main() -> None:
             single = clients_in_process(url, tokens, args.singles_per_client, 1)
             single_hub_cpu = (hub_cpu(hub) - cpu0) / single["events"]
             commits_after = commit_counts(url)
+            # last: it adds as many rows again, the other runs do not see them
+            backlogs = clients_in_process(
+                url, tokens, args.batches_per_client, BATCH, backlogs=True
+            )
         finally:
             hub.terminate()
             hub.wait(30)
@@ -649,6 +665,12 @@ def main() -> None:
             f"  ratio to raw batched: {http_batched / raw_batched:.2f}x (target >= 1.0x; "
             f"{http_batched / executemany:.2f}x raw with executemany); "
             f"p99 {batched['p99_ms']:.1f} ms / 25 ms = {batched['p99_ms'] / 25:.2f}"
+        )
+        http_backlogs = backlogs["events"] / backlogs["seconds"]
+        print(
+            f"  backlogs (each device's batches made before the others', as outboxes flushed "
+            f"after an outage: ids far apart): {http_backlogs:,.0f} events/s = "
+            f"{http_backlogs / raw_batched:.2f}x raw, p99 {backlogs['p99_ms']:.1f} ms"
         )
         print(
             f"  group-commit prototype (no validation, no auth, same clients): "
