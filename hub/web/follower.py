@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 #: events per chunk: one job never holds the writer long, ingest runs between
 CHUNK = 2_000
 INTERVAL_S = 1.0
-#: while devices' batches wait for the store, the background loop rests this many times
-#: as long as each chunk took (so it takes at most a fifth of the hub's time), else once
+#: while writes wait for the store (mostly devices' batches), the background loop rests
+#: this many times as long as each chunk took (at most a fifth of the time), else once
 BUSY_REST = 4.0
 
 
@@ -94,30 +94,31 @@ class RollupFollower:
     async def catch_up(self, *, paced: bool = False) -> int:
         """Count every event committed before this call; returns how many were counted.
 
-        ``paced`` (the background loop): after each chunk with more to come, wait as long
-        as the chunk took, so that a long backlog takes at most about half of the
-        process's time and requests keep being answered quickly meanwhile; while batches
-        wait for the store (devices flushing their outboxes), ``BUSY_REST`` times as long.
+        ``paced`` (the background loop): after each chunk with more to come, rest
+        (``rest_s``) so that a long backlog leaves most of the process's time to requests.
+        It rests without holding the follower: a page that asks meanwhile counts at once.
         """
         if self._lock is None:
             return 0
         with self.store.read() as conn:
             target = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
         counted = 0
-        async with self._lock:
-            if target == self.cursor:
-                return 0
-            while True:
+        while True:
+            async with self._lock:
+                if target == self.cursor:
+                    return counted
                 started = time.monotonic()
                 result = await self._step()
                 counted += result.counted
                 if not result.more or result.cursor >= target:
                     return counted
-                if paced:
-                    await asyncio.sleep(self.rest_s(time.monotonic() - started))
+            if paced:
+                await asyncio.sleep(self.rest_s(time.monotonic() - started))
 
     def rest_s(self, chunk_s: float) -> float:
-        """How long the background loop rests after a chunk that took ``chunk_s``."""
+        """How long the background loop rests after a chunk that took ``chunk_s``: as long,
+        so that it takes at most half of the time, or ``BUSY_REST`` times as long while
+        writes wait for the store (mostly devices' batches, as when they flush outboxes)."""
         return chunk_s * (BUSY_REST if self.store.writes_waiting else 1.0)
 
     async def _step(self) -> FollowResult:

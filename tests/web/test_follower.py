@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from hub.api.events import event_row
 from hub.client.events import Event, Interaction, Occupancy, Visit, new_event_id
 from hub.devices.registry import Device
@@ -178,6 +180,34 @@ async def test_the_background_loop_rests_longer_while_batches_wait_for_the_store
         assert follower.rest_s(0.01) == 0.01
     finally:
         release.set()
+        await store.close()
+
+
+async def test_a_page_counts_at_once_while_the_background_loop_rests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await open_store(tmp_path / "hub.db")
+    follower = RollupFollower(store, UTC, interval_s=60, chunk=4)
+    rests: list[float] = []
+
+    def rest_s(chunk_s: float) -> float:  # a rest far longer than the test
+        rests.append(chunk_s)
+        return 60.0
+
+    monkeypatch.setattr(follower, "rest_s", rest_s)
+    background: asyncio.Task[int] | None = None
+    try:
+        await follower.start()
+        events = gallery(visitors=3)  # 13 events: chunks of 4, 4, 4 and 1
+        await ingest(store, events)
+        background = asyncio.create_task(follower.catch_up(paced=True))
+        await wait_for(lambda: len(rests) == 1, timeout=10)  # resting after its first chunk
+        assert await asyncio.wait_for(follower.catch_up(), 10) == 9  # the page: the rest
+        assert read_tables(store) == bulk(tmp_path, events)
+    finally:
+        if background is not None:
+            background.cancel()
+        await follower.stop()
         await store.close()
 
 
