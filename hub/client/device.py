@@ -283,7 +283,8 @@ class DeviceLink:
         self.credentials = None
         await asyncio.to_thread(clear_credentials, self.state_dir)
         self._paired.clear()
-        await self._set_state(LinkState.NEEDS_PAIRING, f"{detail}: pair this device again")
+        # the instruction first: a screen that shows two lines keeps it
+        await self._set_state(LinkState.NEEDS_PAIRING, f"pair this device again: {detail}")
 
     async def _guard(self, call: Awaitable[Any], failures: list[int]) -> Any:
         """Await a hub call; count failures and turn them into reconnect/unpaired."""

@@ -285,10 +285,13 @@ class Driver:
             "link": app.link.device.state.value if app.link is not None else None,
             "paired": s.paired,
             "link_detail": app.link.device.detail if app.link is not None else None,
-            "technician": {
-                "code": app.technician.code,
-                "status": app.technician.status,
-                "details": app.technician.details,
+            # read without building the screen (the app builds it when first shown)
+            "technician": None
+            if (technician := app._technician) is None
+            else {
+                "code": technician.code,
+                "status": technician.status,
+                "details": technician.details,
             },
             "query": app.home.ids.query.text,
             "idle_left": app.idle_left,
