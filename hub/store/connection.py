@@ -38,11 +38,11 @@ def connect(
 ) -> sqlite3.Connection:
     """A connection with the store's PRAGMAs (WAL, synchronous=FULL, foreign keys).
 
-    ``journals_in_memory`` (the ingest writer, whose transactions its group size bounds):
-    statement and savepoint journals stay in memory. Else SQLite creates, writes and
-    deletes a temporary file for every group whose inserts change more than 64 KiB of
-    pages it had before (a third to two thirds of the groups, more when batches of
-    several devices interleave their ids): about 13 % of the writer's time.
+    ``journals_in_memory`` (the ingest writer, whose transactions are bounded: a group of
+    up to ``max_group_rows`` rows, or one request's batch): statement and savepoint
+    journals stay in memory. Else SQLite creates, writes and deletes a temporary file for
+    every group whose inserts change more than 64 KiB of pages it had before (measured:
+    a third to two thirds of the groups; about 13 % of the writer's time).
     """
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
     conn.execute("PRAGMA journal_mode=WAL")

@@ -368,16 +368,20 @@ async def test_a_killed_ingest_writer_fails_what_it_held_and_starts_again(
     assert ingest_writer_pids() == []  # closing the store stopped its writer
 
 
-def test_only_the_ingest_writers_connection_keeps_its_journals_in_memory(tmp_path: Path) -> None:
+async def test_journals_stay_in_memory_only_where_asked_not_for_the_stores_own_writes(
+    tmp_path: Path,
+) -> None:
     from hub.store.connection import connect
 
-    # the writer's groups are bounded; other writes (retention deletes) may be large
-    writer = connect(tmp_path / "hub.db", journals_in_memory=True)
-    other = connect(tmp_path / "hub.db")
-    assert writer.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
-    assert other.execute("PRAGMA temp_store").fetchone()[0] == 0  # the build's default: files
-    writer.close()
-    other.close()
+    # the ingest writer's groups are bounded; other writes (retention deletes) may be large
+    asked = connect(tmp_path / "hub.db", journals_in_memory=True)
+    assert asked.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+    asked.close()
+    async with Store(tmp_path / "hub.db") as store:
+        on_its_thread = await store.run_write(
+            lambda conn: conn.execute("PRAGMA temp_store").fetchone()[0]
+        )
+    assert on_its_thread == 0  # DEFAULT: the build's SQLITE_TEMP_STORE (files here)
 
 
 def test_a_group_whose_begin_fails_answers_its_first_job(tmp_path: Path) -> None:
