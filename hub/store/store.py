@@ -12,6 +12,7 @@ fails every job of its group with ``StoreUnavailableError`` and nothing of it is
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import queue
@@ -34,6 +35,9 @@ from hub.store.schema import CORE_MIGRATIONS
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: how far back ``Store.recent_ingest_per_s`` looks
+INGEST_WINDOW_S = 1.0
 
 
 class CommitObserver(Protocol):
@@ -100,6 +104,8 @@ class Store:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = True
+        # (monotonic time, rows) of the ingest groups committed within INGEST_WINDOW_S
+        self._recent_groups: collections.deque[tuple[float, int]] = collections.deque()
 
     # lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -210,6 +216,21 @@ class Store:
             self.last_error = None
         if self.observer is not None:
             self.observer.committed(len(group.jobs), group.rows, group.seconds)
+        if group.rows:
+            self._recent_groups.append((time.monotonic(), group.rows))
+            self._forget_old_groups()
+
+    @property
+    def recent_ingest_per_s(self) -> float:
+        """Events stored by ingest per second, over the last ``INGEST_WINDOW_S``."""
+        self._forget_old_groups()
+        return sum(rows for _, rows in self._recent_groups) / INGEST_WINDOW_S
+
+    def _forget_old_groups(self) -> None:
+        since = time.monotonic() - INGEST_WINDOW_S
+        recent = self._recent_groups
+        while recent and recent[0][0] < since:
+            recent.popleft()
 
     @property
     def writes_waiting(self) -> int:

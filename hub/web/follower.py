@@ -9,6 +9,11 @@ the counts and moves the cursor in one transaction (``apply_chunk``), so every c
 event is counted exactly once, also across restarts and failed commits. Analytics lag
 ingest by about a second; pages that show counts catch up first.
 
+While devices send heavily (``HEAVY_INGEST_PER_S``, as when outboxes flush after an
+outage), the background loop leaves the CPU to ingest and counts once it calms down,
+or after ``MAX_DEFER_S`` whatever the load (then at most a fifth of the time, see
+``rest_s``). Counting costs about as much of the hub's CPU per event as ingest itself.
+
 The flow counter's memory of the current day (latest visit per pseudonym) is kept
 here, rebuilt from ``web_flow_memory`` at start, and changed only after the job that
 wrote it has committed.
@@ -42,6 +47,11 @@ INTERVAL_S = 1.0
 #: while writes wait for the store (mostly devices' batches), the background loop rests
 #: this many times as long as each chunk took (at most a fifth of the time), else once
 BUSY_REST = 4.0
+#: events stored per second (over the last second) above which the background loop
+#: waits; a gallery's devices send tens per second, outboxes flushing thousands
+HEAVY_INGEST_PER_S = 5_000.0
+#: the longest the background loop waits for heavy ingest to end
+MAX_DEFER_S = 30.0
 
 
 class RollupFollower:
@@ -54,11 +64,16 @@ class RollupFollower:
         *,
         interval_s: float = INTERVAL_S,
         chunk: int = CHUNK,
+        heavy_ingest_per_s: float = HEAVY_INGEST_PER_S,
+        max_defer_s: float = MAX_DEFER_S,
     ) -> None:
         self.store = store
         self.tz = tz
         self.interval_s = interval_s
         self.chunk = chunk
+        self.heavy_ingest_per_s = heavy_ingest_per_s
+        self.max_defer_s = max_defer_s
+        self._heavy_since: float | None = None  # when heavy ingest began (monotonic)
         self.cursor = 0
         self.counted = 0  # events counted since start
         self.last_error: str | None = None
@@ -95,8 +110,9 @@ class RollupFollower:
         """Count every event committed before this call; returns how many were counted.
 
         ``paced`` (the background loop): after each chunk with more to come, rest
-        (``rest_s``) so that a long backlog leaves most of the process's time to requests.
-        It rests without holding the follower: a page that asks meanwhile counts at once.
+        (``rest_s``) so that a long backlog leaves most of the process's time to requests,
+        and stop when heavy ingest begins (``defers``; the loop comes back). It rests
+        without holding the follower: a page that asks meanwhile counts at once.
         """
         if self._lock is None:
             return 0
@@ -113,6 +129,8 @@ class RollupFollower:
                 if not result.more or result.cursor >= target:
                     return counted
             if paced:
+                if self.defers():
+                    return counted
                 await asyncio.sleep(self.rest_s(time.monotonic() - started))
 
     def rest_s(self, chunk_s: float) -> float:
@@ -120,6 +138,17 @@ class RollupFollower:
         so that it takes at most half of the time, or ``BUSY_REST`` times as long while
         writes wait for the store (mostly devices' batches, as when they flush outboxes)."""
         return chunk_s * (BUSY_REST if self.store.writes_waiting else 1.0)
+
+    def defers(self) -> bool:
+        """Whether the background loop waits now: ingest is heavy, and has not been so
+        for ``max_defer_s`` yet."""
+        if self.store.recent_ingest_per_s < self.heavy_ingest_per_s:
+            self._heavy_since = None
+            return False
+        now = time.monotonic()
+        if self._heavy_since is None:
+            self._heavy_since = now
+        return now - self._heavy_since < self.max_defer_s
 
     async def _step(self) -> FollowResult:
         memory, tz, size, cursor = self._memory, self.tz, self.chunk, self.cursor
@@ -139,6 +168,8 @@ class RollupFollower:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval_s)
+            if self.defers():
+                continue
             try:
                 await self.catch_up(paced=True)
                 self.last_error = None
