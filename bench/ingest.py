@@ -31,7 +31,9 @@ runs on. Prints:
   the hub: what aiohttp alone allows on this machine. Where a target lies above that
   floor, both figures are printed (the floor and ours);
 - CPU per event (hub process and raw inserts), which other load on the machine moves
-  less than rates do.
+  less than rates do;
+- how long after the last batch the hub's analytics rollups had counted every event
+  (they wait while devices send heavily: ``hub.web.follower``).
 """
 
 from __future__ import annotations
