@@ -7,8 +7,9 @@ times every query of the analytics page and the overview over several date range
 Then (``--follow-events``, 0 to skip) the cost of keeping the rollups while ingesting:
 8 tasks ``Store.ingest`` batches of 100 (no HTTP) into a real store (WAL,
 synchronous=FULL) with no rollups and with the rollup follower (``hub.web.follower``, after
-commit): events/s answered, events/s until the rollups hold every event, CPU per event, and
-whether the follower's rollup tables equal those of every event counted at once.
+commit; it waits while ingest is heavy, so that its counting mostly follows the last batch):
+events/s answered, events/s until the rollups hold every event, CPU per event, and whether
+the follower's rollup tables equal those of every event counted at once.
 
     .venv/bin/python bench/dashboard.py [--events 10000000] [--days 180] [--repeat 40]
                                         [--follow-events 64000]

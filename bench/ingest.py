@@ -1,6 +1,7 @@
 """Durable HTTP ingest against raw SQLite inserts, same run, same disk, same PRAGMAs.
 
-    .venv/bin/python bench/ingest.py [--dir DIR] [--batches-per-client N] [--singles N]
+    .venv/bin/python bench/ingest.py [--dir DIR] [--batches-per-client N] [--rounds N]
+                                     [--singles-per-client N]
 
 Runs the hub in a subprocess and the clients in another process (loopback), a lean
 HTTP/1.1 load generator (see ``run_clients``) so that it takes little of the CPUs the hub
@@ -160,9 +161,9 @@ def raw_rates(
         "ON CONFLICT(id) DO NOTHING"
     )
     rates: dict[str, tuple[float, float]] = {}
-    for method in ("executemany", "one statement"):
+    conns = {way: open_db(way.replace(" ", "-")) for way in ("executemany", "one statement")}
+    for method, conn in conns.items():
         batches = [params(make_events(BATCH)) for _ in range(rows // BATCH)]
-        conn = open_db(method.replace(" ", "-"))
         started = time.perf_counter()
         cpu = time.process_time()
         for batch in batches:
@@ -176,14 +177,13 @@ def raw_rates(
             rows / (time.perf_counter() - started),
             (time.process_time() - cpu) / rows,
         )
-        if method == "executemany":
-            conn.close()
     batched, batched_cpu = max(rates.values())
 
     single = single_cpu = 0.0
     if single_rows:
-        # after the batches of the last way, as in the hub: its log has grown already (a
-        # commit that grows the log file also syncs the file's size, ~15 % slower here)
+        # after a way's batches, as in the hub: its log has grown already (a commit that
+        # grows the log file also syncs the file's size, ~15 % slower here)
+        conn = conns["one statement"]
         singles = params(make_events(single_rows))
         started = time.perf_counter()
         cpu = time.process_time()
@@ -193,7 +193,8 @@ def raw_rates(
             conn.execute("COMMIT")
         single = single_rows / (time.perf_counter() - started)
         single_cpu = (time.process_time() - cpu) / single_rows
-    conn.close()
+    for conn in conns.values():
+        conn.close()
     by_method = {name: rate for name, (rate, _) in rates.items()}
     return batched, single, batched_cpu, single_cpu, by_method
 
@@ -555,19 +556,29 @@ def enroll_devices(data: Path, url: str, n: int) -> list[str]:
 
 def seconds_until_counted(db: Path, timeout_s: float = 300.0) -> float:
     """How long until the hub's analytics rollups have counted every stored event."""
+    from hub.web.rollup_store import read_cursor
 
     started = time.monotonic()
     while True:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
-            (cursor,) = conn.execute("SELECT seq FROM web_rollup_cursor").fetchone()
-            (top,) = conn.execute("SELECT max(seq) FROM events").fetchone()
+            counted = read_cursor(conn)
+            (top,) = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
         finally:
             conn.close()
         elapsed = time.monotonic() - started
-        if cursor >= top or elapsed > timeout_s:
+        if counted >= top:
             return elapsed
+        if elapsed > timeout_s:
+            raise RuntimeError(f"the hub's rollups had not counted every event in {timeout_s} s")
         time.sleep(0.05)
+
+
+def counting_cpu(hub: subprocess.Popen[bytes], data: Path) -> float:
+    """CPU seconds the hub takes until its rollups have counted every stored event."""
+    cpu = hub_cpu(hub)
+    seconds_until_counted(data / "hub.db")
+    return hub_cpu(hub) - cpu
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -643,9 +654,11 @@ def main() -> None:
     try:
         rows = CLIENTS * args.batches_per_client * BATCH
         singles = CLIENTS * args.singles_per_client
-        # Raw rates before and after the HTTP runs (the better of the two is the reference):
-        # on a shared machine a burst of other work slows one of them, the reference must
-        # not be the slowed one, and the comparison must not depend on the order.
+        # Raw rates before and after the HTTP runs (the better of the two is the reference
+        # of single events and of the lines for information; batches are compared in
+        # paired rounds): on a shared machine a burst of other work slows one of them, the
+        # reference must not be the slowed one, and the comparison must not depend on the
+        # order.
         load_before = os.getloadavg()
         raw_before = raw_rates(folder / "before", rows, min(singles, 1000))
         data = folder / "hub"
@@ -656,24 +669,34 @@ def main() -> None:
             wait_healthy(url, hub)
             tokens = enroll_devices(data, url, CLIENTS)
             clients_in_process(url, tokens, 2, BATCH)  # warm-up
-            before = commit_counts(url)
-            hub_seconds = 0.0
+            hub_seconds = counting_seconds = 0.0
+            batched_commits = (0.0, 0.0, 0.0)
             paired: list[tuple[dict[str, float], dict[str, float]]] = []
             for _ in range(max(1, args.rounds)):
+                # the hub's analytics count the last round's events first (they wait while
+                # devices send heavily): raw SQLite runs beside a quiet hub
+                counting_seconds += counting_cpu(hub, data)
                 raw_round = raw_rates(folder / "paired", rows, 0)[4]
+                before = commit_counts(url)
                 cpu0 = hub_cpu(hub)
                 run = clients_in_process(url, tokens, args.batches_per_client, BATCH)
                 hub_seconds += hub_cpu(hub) - cpu0
+                after = commit_counts(url)
+                batched_commits = tuple(
+                    total + b - a
+                    for total, a, b in zip(batched_commits, before, after, strict=True)
+                )
                 paired.append((raw_round, run))
+            counting_seconds += counting_cpu(hub, data)
             batched_events = sum(run["events"] for _, run in paired)
             batched_hub_cpu = hub_seconds / batched_events
-            after = commit_counts(url)
-            batched_commits = tuple(a - b for a, b in zip(after, before, strict=True))
+            counting_hub_cpu = counting_seconds / batched_events
             commits_before = commit_counts(url)
             cpu0 = hub_cpu(hub)
             single = clients_in_process(url, tokens, args.singles_per_client, 1)
             single_hub_cpu = (hub_cpu(hub) - cpu0) / single["events"]
             commits_after = commit_counts(url)
+            counting_cpu(hub, data)
             # last: it adds as many rows again, the other runs do not see them
             backlogs = clients_in_process(
                 url, tokens, args.batches_per_client, BATCH, backlogs=True
@@ -691,11 +714,10 @@ def main() -> None:
         load_after = os.getloadavg()
         raw_batched = max(raw_before[0], raw_after[0])
         raw_single = max(raw_before[1], raw_after[1])
-        http_rounds = [run["events"] / run["seconds"] for _, run in paired]
-        round_ratios = [
-            http / max(raw.values()) for http, (raw, _) in zip(http_rounds, paired, strict=True)
-        ]
-        http_batched = statistics.median(http_rounds)
+        # (raw rows/s by way, HTTP events/s) of each round
+        rounds = [(raw, run["events"] / run["seconds"]) for raw, run in paired]
+        round_ratios = [http / max(raw.values()) for raw, http in rounds]
+        http_batched = statistics.median(http for _, http in rounds)
         batched = {
             "p50_ms": statistics.median(run["p50_ms"] for _, run in paired),
             "p99_ms": max(run["p99_ms"] for _, run in paired),
@@ -725,13 +747,8 @@ def main() -> None:
             f"{batched['p50_ms']:.1f} ms, p99 {batched['p99_ms']:.1f} ms (the worst round's), "
             f"errors {batched['errors']:.0f}"
         )
-        rounds_text = ", ".join(
-            f"{max(raw.values()):,.0f} -> {http:,.0f}"
-            for http, (raw, _) in zip(http_rounds, paired, strict=True)
-        )
-        executemany_ratios = [
-            http / raw["executemany"] for http, (raw, _) in zip(http_rounds, paired, strict=True)
-        ]
+        rounds_text = ", ".join(f"{max(raw.values()):,.0f} -> {http:,.0f}" for raw, http in rounds)
+        executemany_ratios = [http / raw["executemany"] for raw, http in rounds]
         print(
             f"  ratio to raw batched: {statistics.median(round_ratios):.2f}x, the median of "
             f"the rounds' {', '.join(f'{r:.2f}' for r in round_ratios)} (target >= 1.0x; "
@@ -809,8 +826,9 @@ def main() -> None:
         )
         print(
             f"analytics: the rollups had counted every event {counted_after_s:.1f} s after the "
-            f"last batch (they wait while devices send over "
-            f"{HEAVY_INGEST_PER_S:,.0f} events/s, at most {MAX_DEFER_S:.0f} s)"
+            f"last batch (they wait while devices send over {HEAVY_INGEST_PER_S:,.0f} events/s, "
+            f"at most {MAX_DEFER_S:.0f} s); counting the batched rounds' events took "
+            f"{counting_hub_cpu * 1e6:.1f} us of the hub's CPU per event, after each round"
         )
         n = max(1.0, batched_commits[0])
         print(

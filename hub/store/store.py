@@ -41,7 +41,8 @@ INGEST_WINDOW_S = 1.0
 
 
 class CommitObserver(Protocol):
-    """Told about every committed group (metrics); called on the thread that committed it."""
+    """Told about every committed group (metrics): on the event loop for ingest groups, on
+    the store's thread for its other writes."""
 
     def committed(self, jobs: int, rows: int, seconds: float) -> None: ...
 
@@ -222,7 +223,8 @@ class Store:
 
     @property
     def recent_ingest_per_s(self) -> float:
-        """Events stored by ingest per second, over the last ``INGEST_WINDOW_S``."""
+        """Events per second in committed ingest groups (duplicates included), over the
+        last ``INGEST_WINDOW_S``: how busy devices keep the store."""
         self._forget_old_groups()
         return sum(rows for _, rows in self._recent_groups) / INGEST_WINDOW_S
 

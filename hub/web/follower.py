@@ -7,11 +7,12 @@ asks (:meth:`RollupFollower.catch_up`). For each chunk of the event log after it
 writer (``hub.web.rollup_store.read_chunk``), then one ``Store.run_write`` job writes
 the counts and moves the cursor in one transaction (``apply_chunk``), so every committed
 event is counted exactly once, also across restarts and failed commits. Analytics lag
-ingest by about a second; pages that show counts catch up first.
+ingest by about a second (up to ``MAX_DEFER_S`` during heavy ingest); pages that show
+counts catch up first.
 
 While devices send heavily (``HEAVY_INGEST_PER_S``, as when outboxes flush after an
-outage), the background loop leaves the CPU to ingest and counts once it calms down,
-or after ``MAX_DEFER_S`` whatever the load (then at most a fifth of the time, see
+outage), the background loop leaves the CPU to ingest and counts once it calms down, or
+once the rollups have been behind for ``MAX_DEFER_S`` whatever the load (then paced by
 ``rest_s``). Counting costs about as much of the hub's CPU per event as ingest itself.
 
 The flow counter's memory of the current day (latest visit per pseudonym) is kept
@@ -47,10 +48,10 @@ INTERVAL_S = 1.0
 #: while writes wait for the store (mostly devices' batches), the background loop rests
 #: this many times as long as each chunk took (at most a fifth of the time), else once
 BUSY_REST = 4.0
-#: events stored per second (over the last second) above which the background loop
+#: events ingested per second (over the last second) above which the background loop
 #: waits; a gallery's devices send tens per second, outboxes flushing thousands
 HEAVY_INGEST_PER_S = 5_000.0
-#: the longest the background loop waits for heavy ingest to end
+#: the longest the rollups stay behind because of heavy ingest
 MAX_DEFER_S = 30.0
 
 
@@ -73,7 +74,7 @@ class RollupFollower:
         self.chunk = chunk
         self.heavy_ingest_per_s = heavy_ingest_per_s
         self.max_defer_s = max_defer_s
-        self._heavy_since: float | None = None  # when heavy ingest began (monotonic)
+        self._caught_up_at = time.monotonic()  # when nothing was left to count
         self.cursor = 0
         self.counted = 0  # events counted since start
         self.last_error: str | None = None
@@ -122,11 +123,13 @@ class RollupFollower:
         while True:
             async with self._lock:
                 if target == self.cursor:
+                    self._caught_up_at = time.monotonic()
                     return counted
                 started = time.monotonic()
                 result = await self._step()
                 counted += result.counted
                 if not result.more or result.cursor >= target:
+                    self._caught_up_at = time.monotonic()
                     return counted
             if paced:
                 if self.defers():
@@ -140,15 +143,11 @@ class RollupFollower:
         return chunk_s * (BUSY_REST if self.store.writes_waiting else 1.0)
 
     def defers(self) -> bool:
-        """Whether the background loop waits now: ingest is heavy, and has not been so
-        for ``max_defer_s`` yet."""
+        """Whether the background loop waits now: ingest is heavy, and the rollups were
+        last complete less than ``max_defer_s`` ago."""
         if self.store.recent_ingest_per_s < self.heavy_ingest_per_s:
-            self._heavy_since = None
             return False
-        now = time.monotonic()
-        if self._heavy_since is None:
-            self._heavy_since = now
-        return now - self._heavy_since < self.max_defer_s
+        return time.monotonic() - self._caught_up_at < self.max_defer_s
 
     async def _step(self) -> FollowResult:
         memory, tz, size, cursor = self._memory, self.tz, self.chunk, self.cursor
