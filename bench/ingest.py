@@ -15,11 +15,14 @@ runs on. Prints:
 - HTTP batched: 8 concurrent clients sending batches of 100 events: events/s, latency
   p50/p99, and the ratio to the raw batched rate (target >= 1.0x, p99 < 25 ms), measured
   in paired rounds (``--rounds``, default 5): each round inserts raw batches (both ways)
-  then sends the HTTP batches, and its ratio is HTTP over the faster raw way of that
-  round; the median ratio is the result. A burst of other work on a shared machine
-  then moves one round, not the comparison, and neither side is a best of several runs
-  against one run of the other (the ratio to the best raw run of the whole bench is
-  printed too). The hub and the raw database both grow from round to round. The
+  and sends the HTTP batches, raw first in even rounds and HTTP first in odd ones, and its
+  ratio is HTTP over the faster raw way of that round; the median ratio is the result.
+  Raw SQLite runs once the hub's analytics have counted every event (a quiet hub). Each
+  side follows the other as often as itself (a run slows the next one a little here,
+  likely its disk writes); a burst of other work on a shared machine moves one round, not
+  the comparison; and neither side is a best of several runs against one run of the
+  other (the ratio to the best raw run of the whole bench is printed too). The hub's and
+  the raw databases grow alike from round to round. The
   clients' events are made round by round, as devices make them: batches sent together
   hold ids (UUIDv7, time-ordered) close to each other, as the raw rows are in order.
   Then, for information, the same with each device's batches made before the others'
@@ -672,11 +675,15 @@ def main() -> None:
             hub_seconds = counting_seconds = 0.0
             batched_commits = (0.0, 0.0, 0.0)
             paired: list[tuple[dict[str, float], dict[str, float]]] = []
-            for _ in range(max(1, args.rounds)):
-                # the hub's analytics count the last round's events first (they wait while
-                # devices send heavily): raw SQLite runs beside a quiet hub
-                counting_seconds += counting_cpu(hub, data)
-                raw_round = raw_rates(folder / "paired", rows, 0)[4]
+            for round_ in range(max(1, args.rounds)):
+                # raw first in even rounds, HTTP first in odd ones: each side follows the
+                # other's disk writes as often (raw, HTTP, HTTP, raw, raw, HTTP...)
+                raw_first = round_ % 2 == 0
+                if raw_first:
+                    # the hub's analytics count the last rounds' events first (they wait
+                    # while devices send heavily): raw SQLite runs beside a quiet hub
+                    counting_seconds += counting_cpu(hub, data)
+                    raw_round = raw_rates(folder / "paired", rows, 0)[4]
                 before = commit_counts(url)
                 cpu0 = hub_cpu(hub)
                 run = clients_in_process(url, tokens, args.batches_per_client, BATCH)
@@ -686,6 +693,9 @@ def main() -> None:
                     total + b - a
                     for total, a, b in zip(batched_commits, before, after, strict=True)
                 )
+                if not raw_first:
+                    counting_seconds += counting_cpu(hub, data)
+                    raw_round = raw_rates(folder / "paired", rows, 0)[4]
                 paired.append((raw_round, run))
             counting_seconds += counting_cpu(hub, data)
             batched_events = sum(run["events"] for _, run in paired)
