@@ -678,24 +678,22 @@ def main() -> None:
             for round_ in range(max(1, args.rounds)):
                 # raw first in even rounds, HTTP first in odd ones: each side follows the
                 # other's disk writes as often (raw, HTTP, HTTP, raw, raw, HTTP...)
-                raw_first = round_ % 2 == 0
-                if raw_first:
-                    # the hub's analytics count the last rounds' events first (they wait
-                    # while devices send heavily): raw SQLite runs beside a quiet hub
-                    counting_seconds += counting_cpu(hub, data)
-                    raw_round = raw_rates(folder / "paired", rows, 0)[4]
-                before = commit_counts(url)
-                cpu0 = hub_cpu(hub)
-                run = clients_in_process(url, tokens, args.batches_per_client, BATCH)
-                hub_seconds += hub_cpu(hub) - cpu0
-                after = commit_counts(url)
-                batched_commits = tuple(
-                    total + b - a
-                    for total, a, b in zip(batched_commits, before, after, strict=True)
-                )
-                if not raw_first:
-                    counting_seconds += counting_cpu(hub, data)
-                    raw_round = raw_rates(folder / "paired", rows, 0)[4]
+                for side in ("raw", "http") if round_ % 2 == 0 else ("http", "raw"):
+                    if side == "raw":
+                        # the hub's analytics count the last rounds' events first (they
+                        # wait while devices send heavily): raw runs beside a quiet hub
+                        counting_seconds += counting_cpu(hub, data)
+                        raw_round = raw_rates(folder / "paired", rows, 0)[4]
+                        continue
+                    before = commit_counts(url)
+                    cpu0 = hub_cpu(hub)
+                    run = clients_in_process(url, tokens, args.batches_per_client, BATCH)
+                    hub_seconds += hub_cpu(hub) - cpu0
+                    after = commit_counts(url)
+                    batched_commits = tuple(
+                        total + b - a
+                        for total, a, b in zip(batched_commits, before, after, strict=True)
+                    )
                 paired.append((raw_round, run))
             counting_seconds += counting_cpu(hub, data)
             batched_events = sum(run["events"] for _, run in paired)

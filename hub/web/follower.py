@@ -13,7 +13,7 @@ counts catch up first.
 While devices send heavily (``HEAVY_INGEST_PER_S``, as when outboxes flush after an
 outage), the background loop leaves the CPU to ingest and counts once it calms down, or
 once the rollups have been behind for ``MAX_DEFER_S`` whatever the load (then paced by
-``rest_s``). Counting costs about as much of the hub's CPU per event as ingest itself.
+``rest_s``). Counting takes more of the hub's CPU per event than ingest itself.
 
 The flow counter's memory of the current day (latest visit per pseudonym) is kept
 here, rebuilt from ``web_flow_memory`` at start, and changed only after the job that
